@@ -1,0 +1,65 @@
+// `pipe build [targets...]`: plan, select, run, report. Exit 0 only when every requested
+// target is built or up to date.
+import { relative, resolve } from 'node:path';
+import { runBuild } from '../engine/build.js';
+import { explainUnmatched } from '../plan/explain-target.js';
+import { normalizeTarget, selectTasks } from '../plan/graph.js';
+import { createReporter, type ReportMode } from '../report/reporter.js';
+import { prepare, type CommonOptions } from './prepare.js';
+
+export interface BuildCommandOptions extends CommonOptions {
+  targets: string[];
+  jobs: number;
+  keepGoing: boolean;
+  dryRun: boolean;
+  cache: boolean;
+  mode: ReportMode;
+}
+
+export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
+  const p = await prepare(opts);
+  if (typeof p === 'number') return p;
+  const { session, pipeline, plan } = p;
+  try {
+    const targets = opts.targets.map((t) => normalizeTarget(relativeTo(opts.root, t)));
+    const sel = selectTasks(plan, targets);
+    if (sel.unknown.length > 0) {
+      for (const u of sel.unknown) {
+        process.stderr.write(`pipe: cannot build ${u}:\n${explainUnmatched(pipeline, plan, u).map((l) => `  ${l}`).join('\n')}\n`);
+      }
+      return 1;
+    }
+    for (const s of sel.sources) process.stderr.write(`pipe: ${s} is a source file; nothing to build\n`);
+    if (sel.tasks.length === 0 && opts.targets.length === 0) {
+      const patterns = pipeline.rules.flatMap((r) => r.inputs.map((i) => i.source));
+      process.stderr.write(`pipe: nothing to build: no file matches any rule input (${patterns.join(', ')})\n`);
+      return 0;
+    }
+    const controller = new AbortController();
+    const onSignal = (): void => controller.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const reporter = await createReporter(opts.mode);
+    const summary = await runBuild(session, sel.tasks, {
+      jobs: opts.jobs,
+      keepGoing: opts.keepGoing,
+      dryRun: opts.dryRun,
+      useCache: opts.cache,
+      signal: controller.signal,
+      onEvent: (e) => reporter.event(e),
+    });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (controller.signal.aborted) return 130;
+    return summary.ok ? 0 : 1;
+  } finally {
+    await session.close();
+  }
+}
+
+/** Targets are given relative to the shell's cwd; the plan speaks project-relative paths. */
+export function relativeTo(root: string, target: string): string {
+  const abs = resolve(process.cwd(), target);
+  const rel = relative(resolve(root), abs);
+  return rel.startsWith('..') ? target : rel === '' ? '.' : rel;
+}

@@ -1,0 +1,62 @@
+// A task's fingerprint: the substituted command line, the tool identity and the input
+// digests, in a fixed order. Equal fingerprints (and intact outputs) mean up to date; the
+// stage key that addresses the output cache is the fingerprint's digest.
+import type { Digest } from '../hash/digest.js';
+import type { ToolIdentity } from '../hash/tool-identity.js';
+import type { Task } from '../plan/graph.js';
+import type { TaskRecord } from '../store/state-store.js';
+
+const VERSION = 'docpipe-fp-1';
+
+export interface Fingerprint {
+  text: string;
+  command: string[];
+  inputs: [string, Digest][];
+}
+
+export function fingerprint(task: Task, command: readonly string[], tool: ToolIdentity, inputs: [string, Digest][]): Fingerprint {
+  const mode = `${task.rule.stdin ? 'stdin' : 'args'}>${task.rule.stdout ? 'stdout' : 'args'}`;
+  const text = [
+    VERSION,
+    task.rule.name,
+    mode,
+    JSON.stringify(command),
+    tool.digest,
+    inputs.map(([p, d]) => `${p}=${d}`).join(';'),
+    task.outputs.join(';'),
+  ].join('\n');
+  return { text, command: [...command], inputs };
+}
+
+/** Why a task with this fingerprint is stale against its record; empty: only outputs can say. */
+export function explainChange(rec: TaskRecord | undefined, fp: Fingerprint, tool: ToolIdentity): string[] {
+  if (rec === undefined) return ['never built'];
+  const reasons: string[] = [];
+  const before = new Map(rec.inputs);
+  const now = new Map(fp.inputs);
+  for (const [p, d] of fp.inputs) {
+    const old = before.get(p);
+    if (old === undefined) reasons.push(`input ${p} is new`);
+    else if (old !== d) reasons.push(`input ${p} changed`);
+  }
+  for (const [p] of rec.inputs) if (!now.has(p)) reasons.push(`input ${p} was removed`);
+  if (rec.tool.digest !== tool.digest) {
+    const oldParts = new Map(rec.tool.parts.map((x) => [`${x.kind}:${x.name}`, x.digest]));
+    const newKeys = new Set<string>();
+    for (const part of tool.parts) {
+      const k = `${part.kind}:${part.name}`;
+      newKeys.add(k);
+      const old = oldParts.get(k);
+      const what = part.kind === 'executable' ? `executable ${part.name}` : part.kind === 'env' ? `env ${part.name}` : `file ${part.name}`;
+      if (old === undefined) reasons.push(`tool ${what} is new to its identity`);
+      else if (old !== part.digest) reasons.push(`tool ${what} changed`);
+    }
+    for (const k of oldParts.keys()) if (!newKeys.has(k)) reasons.push(`tool ${k.replace(':', ' ')} is no longer part of its identity`);
+    if (reasons.length === 0) reasons.push('tool identity changed');
+  }
+  if (JSON.stringify(rec.command) !== JSON.stringify(fp.command)) {
+    reasons.push(`command line changed: was ${JSON.stringify(rec.command)}, now ${JSON.stringify(fp.command)}`);
+  }
+  if (reasons.length === 0 && rec.fingerprint !== fp.text) reasons.push('rule changed (input/output mode or outputs)');
+  return reasons;
+}

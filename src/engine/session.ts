@@ -1,0 +1,134 @@
+// A session holds what a build needs between steps: the open state store, the stat cache,
+// the task records and the loaded pipeline. The CLI opens one per command; the daemon keeps
+// one alive across builds.
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { findConfig, loadConfig, type LoadFailure } from '../config/load-config.js';
+import { validateConfig, type Diagnostic, type Pipeline } from '../config/validate.js';
+import { StatCache } from '../hash/stat-cache.js';
+import { buildPlan, type Plan, type PlanFailure } from '../plan/graph.js';
+import { OutputCache } from '../store/output-cache.js';
+import { StateStore, type StoreFailure, type TaskRecord } from '../store/state-store.js';
+import { err, ok, type Result } from '../util/result.js';
+
+export type SessionFailure = LoadFailure | StoreFailure | PlanFailure | { reason: 'invalid-config'; diagnostics: Diagnostic[] };
+
+export interface SessionOptions {
+  root: string;
+  configFile?: string | undefined;
+  /** How long to wait for another process holding the state store. */
+  lockWaitMs?: number;
+}
+
+export class Session {
+  readonly root: string;
+  readonly pipeDir: string;
+  readonly store: StateStore;
+  readonly stats: StatCache;
+  readonly records: Map<string, TaskRecord>;
+  readonly #configFile: string | undefined;
+  pipeline: Pipeline | undefined;
+  #cache: OutputCache | undefined;
+  /** Records changed since the last flush (null: deleted). */
+  readonly dirtyRecords = new Map<string, TaskRecord | null>();
+  #flushing: Promise<void> = Promise.resolve();
+
+  private constructor(root: string, store: StateStore, stats: StatCache, records: Map<string, TaskRecord>, configFile: string | undefined) {
+    this.root = root;
+    this.pipeDir = join(root, '.pipe');
+    this.store = store;
+    this.stats = stats;
+    this.records = records;
+    this.#configFile = configFile;
+  }
+
+  static async open(opts: SessionOptions): Promise<Result<Session, SessionFailure>> {
+    const root = resolve(opts.root);
+    const pipeDir = join(root, '.pipe');
+    mkdirSync(pipeDir, { recursive: true });
+    const store = await StateStore.open(pipeDir, opts.lockWaitMs);
+    if (!store.ok) return store;
+    const [entries, records] = await Promise.all([store.value.loadStatEntries(), store.value.loadTaskRecords()]);
+    const session = new Session(root, store.value, new StatCache(entries), records, opts.configFile);
+    session.#sweepTemp();
+    return ok(session);
+  }
+
+  async loadPipeline(): Promise<Result<Pipeline, SessionFailure>> {
+    const file = findConfig(this.root, this.#configFile);
+    if (!file.ok) return file;
+    const loaded = await loadConfig(file.value);
+    if (!loaded.ok) return loaded;
+    const v = validateConfig(loaded.value.file, loaded.value.raw);
+    if (!v.ok) return err({ reason: 'invalid-config', diagnostics: v.error });
+    this.pipeline = v.value;
+    this.#cache = undefined;
+    return ok(v.value);
+  }
+
+  get cache(): OutputCache {
+    if (this.pipeline === undefined) throw new Error('cache used before the pipeline was loaded');
+    this.#cache ??= new OutputCache(this.store, this.pipeDir, this.pipeline.cacheBytes);
+    return this.#cache;
+  }
+
+  async plan(pipeline: Pipeline): Promise<Result<Plan, PlanFailure>> {
+    const fg = (await import('fast-glob')).default;
+    const patterns = [...new Set(pipeline.rules.flatMap((r) => r.inputs.map((p) => p.scan)))];
+    const existing = await fg(patterns, {
+      cwd: this.root,
+      onlyFiles: true,
+      ignore: ['.pipe/**', '**/node_modules/**'],
+      followSymbolicLinks: true,
+    });
+    const knownOutputs = new Set<string>();
+    for (const r of this.records.values()) for (const [p] of r.outputs) knownOutputs.add(p);
+    return buildPlan({ pipeline, existing, knownOutputs });
+  }
+
+  setRecord(id: string, rec: TaskRecord | null): void {
+    if (rec === null) this.records.delete(id);
+    else this.records.set(id, rec);
+    this.dirtyRecords.set(id, rec);
+  }
+
+  /** Persists dirty stat entries and records; flushes are serialised. */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(async () => {
+      const stats = this.stats.takeDirty();
+      const recs = new Map(this.dirtyRecords);
+      this.dirtyRecords.clear();
+      await this.store.write(stats, recs);
+    });
+    return this.#flushing;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.store.close();
+  }
+
+  get tmpDir(): string {
+    return join(this.pipeDir, 'tmp');
+  }
+
+  /** Temp files of processes that died (SIGKILL) are removed; live processes' are kept. */
+  #sweepTemp(): void {
+    const dir = this.tmpDir;
+    mkdirSync(dir, { recursive: true });
+    for (const name of readdirSync(dir)) {
+      const pid = Number(name.split('.')[0]);
+      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
+      rmSync(join(dir, name), { force: true, recursive: true });
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

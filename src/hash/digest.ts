@@ -1,0 +1,31 @@
+// Content digests. SHA-256 from node:crypto: measured at ~0.4 µs for a small buffer via
+// crypto.hash, so a native xxhash dependency would not pay for itself (see BENCHMARKS.md).
+import { createHash, hash } from 'node:crypto';
+import { createReadStream, readFileSync } from 'node:fs';
+
+declare const digestBrand: unique symbol;
+/** Hex SHA-256 of some content. Branded so a path can never be compared with a digest. */
+export type Digest = string & { readonly [digestBrand]: true };
+
+export function digestBytes(data: Uint8Array | string): Digest {
+  return hash('sha256', data, 'hex') as Digest;
+}
+
+/** Files above this size are hashed by streaming so a huge input cannot stall the loop. */
+const SYNC_LIMIT = 8 * 1024 * 1024;
+
+export function digestFileSync(path: string): Digest {
+  return digestBytes(readFileSync(path));
+}
+
+export async function digestFile(path: string, size: number): Promise<Digest> {
+  if (size <= SYNC_LIMIT) return digestFileSync(path);
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex') as Digest;
+}
+
+/** Digest of an ordered list of fields; the separator cannot occur inside the fields we use. */
+export function digestFields(fields: readonly string[]): Digest {
+  return digestBytes(fields.join('\u0000'));
+}

@@ -1,0 +1,112 @@
+// A tool's identity: content digests of its resolved executable, of every argument naming
+// an existing file or directory, of its declared `files`, and the values of its `env`.
+// Two runs with equal identities are guaranteed to use the same tool bytes.
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
+import type { Tool } from '../config/validate.js';
+import type { IdentityPart } from '../store/state-store.js';
+import { err, ok, type Result } from '../util/result.js';
+import { digestBytes, digestFields, type Digest } from './digest.js';
+import type { StatCache } from './stat-cache.js';
+
+export interface ToolIdentity {
+  digest: Digest;
+  parts: IdentityPart[];
+  /** Absolute path of the executable to spawn. */
+  executable: string;
+}
+
+export type IdentityFailure =
+  | { reason: 'tool-not-found'; tool: string; command: string; searched: string }
+  | { reason: 'tool-file-missing'; tool: string; path: string };
+
+export function toolIdentity(tool: Tool, root: string, stats: StatCache, env: NodeJS.ProcessEnv = process.env): Result<ToolIdentity, IdentityFailure> {
+  const argv0 = tool.command[0] ?? '';
+  const executable = resolveExecutable(argv0, root, env);
+  if (executable === undefined) {
+    return err({
+      reason: 'tool-not-found',
+      tool: tool.name,
+      command: argv0,
+      searched: argv0.includes('/') ? resolve(root, argv0) : `PATH=${env['PATH'] ?? ''}`,
+    });
+  }
+  const parts: IdentityPart[] = [];
+  const exe = digestPath(executable, root, stats);
+  parts.push({ kind: 'executable', name: displayPath(executable, root), digest: exe ?? 'missing' });
+  for (const arg of tool.command.slice(1)) {
+    if (arg.includes('{')) continue;
+    const value = arg.startsWith('-') && arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : arg;
+    if (value === '' || value.startsWith('-')) continue;
+    const d = digestPath(resolve(root, value), root, stats);
+    if (d !== undefined) parts.push({ kind: 'file', name: value, digest: d });
+  }
+  for (const f of tool.files) {
+    const d = digestPath(resolve(root, f), root, stats);
+    if (d === undefined) return err({ reason: 'tool-file-missing', tool: tool.name, path: f });
+    parts.push({ kind: 'file', name: f, digest: d });
+  }
+  for (const name of tool.env) {
+    const v = env[name];
+    parts.push({ kind: 'env', name, digest: v === undefined ? 'unset' : digestBytes(v) });
+  }
+  const digest = digestFields(parts.flatMap((p) => [p.kind, p.name, p.digest]));
+  return ok({ digest, parts, executable });
+}
+
+export function resolveExecutable(argv0: string, root: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (argv0.includes('/')) {
+    const p = isAbsolute(argv0) ? argv0 : resolve(root, argv0);
+    return isExecutable(p) ? p : undefined;
+  }
+  for (const dir of (env['PATH'] ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const p = join(dir, argv0);
+    if (isExecutable(p)) return p;
+  }
+  return undefined;
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Digest of a file, or of a directory tree (names and contents), via the stat cache. */
+function digestPath(abs: string, root: string, stats: StatCache): Digest | undefined {
+  const st = statSync(abs, { throwIfNoEntry: false });
+  if (st === undefined) return undefined;
+  if (st.isFile()) {
+    const s = stats.state(abs, cacheKey(abs, root));
+    return s.exists ? s.digest : undefined;
+  }
+  if (!st.isDirectory()) return undefined;
+  const fields: string[] = [];
+  const walk = (dir: string, rel: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(dir, e.name);
+      const r = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(p, r);
+      else if (e.isFile()) {
+        const s = stats.state(p, cacheKey(p, root));
+        if (s.exists) fields.push(r, s.digest);
+      }
+    }
+  };
+  walk(abs, '');
+  return digestFields(fields);
+}
+
+/** Stat-cache key: project-relative inside the root (so a moved checkout stays valid). */
+export function cacheKey(abs: string, root: string): string {
+  const r = relative(root, abs);
+  return r.startsWith('..') || isAbsolute(r) ? abs : r;
+}
+
+function displayPath(abs: string, root: string): string {
+  return cacheKey(abs, root);
+}

@@ -1,0 +1,73 @@
+// Turns failures (values) into messages that name the file, rule, tool or path at fault.
+import type { SessionFailure } from '../engine/session.js';
+import type { TaskFailure } from '../engine/build.js';
+import { unreachable } from '../util/result.js';
+
+export function formatSessionFailure(f: SessionFailure): string {
+  switch (f.reason) {
+    case 'config-not-found':
+      return `no pipeline config found; looked for:\n${f.tried.map((t) => `  ${t}`).join('\n')}\nCreate pipeline.config.ts (see README) or pass --config FILE.`;
+    case 'config-threw':
+      return `loading ${f.file} failed:\n${indent(f.message)}`;
+    case 'config-no-default':
+      return `${f.file} has no default export; export default { tools: {...}, rules: [...] }`;
+    case 'invalid-config':
+      return `invalid config:\n${f.diagnostics.map((d) => `  ${d.file}: ${d.at}: ${d.message}`).join('\n')}`;
+    case 'store-locked':
+      return `the state store ${f.dir} is held by another pipe process (waited ${Math.round(f.waitedMs / 1000)}s); let it finish, or run builds through the daemon`;
+    case 'store-unreadable':
+      return `cannot open the state store ${f.dir}: ${f.message}\nRemove ${f.dir} to start afresh (outputs will be rebuilt).`;
+    case 'output-collision':
+      return `rules '${f.rules[0]}' and '${f.rules[1]}' both produce ${f.path}; each output must have exactly one rule`;
+    case 'cycle':
+      return `dependency cycle: ${f.cycle.join(' -> ')}`;
+    case 'input-is-output':
+      return `rule '${f.rule}' reads ${f.path}, which it also writes`;
+    default:
+      return unreachable(f);
+  }
+}
+
+export function formatTaskFailure(f: TaskFailure): string {
+  switch (f.reason) {
+    case 'missing-input':
+      return `input ${f.path} does not exist`;
+    case 'tool-not-found':
+      return `tool '${f.tool}': executable '${f.command}' not found (searched ${f.searched})`;
+    case 'tool-file-missing':
+      return `tool '${f.tool}': declared file ${f.path} does not exist`;
+    case 'tool-exit':
+      return `${f.signal !== null ? `killed by ${f.signal}` : `exited with status ${f.exitCode}`}${tail(f.stderrTail)}`;
+    case 'tool-timeout':
+      return `timed out after ${f.afterMs} ms${tail(f.stderrTail)}`;
+    case 'spawn-failed':
+      return `could not start: ${f.message}`;
+    case 'cancelled':
+      return 'cancelled';
+    case 'missing-output':
+      return `the tool succeeded but did not write ${f.path}`;
+    case 'output-unwritable':
+      return `cannot write ${f.path}: ${f.message}`;
+    case 'warm-failed':
+      return f.message;
+    default:
+      return unreachable(f);
+  }
+}
+
+function tail(s: string): string {
+  const lines = s.trimEnd().split('\n').slice(-20);
+  return lines.length === 0 || lines[0] === '' ? '' : `; stderr (last ${lines.length} lines):\n${indent(lines.join('\n'))}`;
+}
+
+function indent(s: string): string {
+  return s
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
+}
+
+/** Quotes an argv for display so it can be pasted into a shell. */
+export function shellQuote(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
+}

@@ -1,0 +1,80 @@
+// Runs a tool once per task (cold): inputs on stdin or as paths, stdout to a temp file.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { err, ok, type Result } from '../util/result.js';
+
+export type ColdFailure =
+  | { reason: 'tool-exit'; exitCode: number | null; signal: string | null; stderrTail: string }
+  | { reason: 'tool-timeout'; afterMs: number; stderrTail: string }
+  | { reason: 'spawn-failed'; message: string }
+  | { reason: 'cancelled' };
+
+export interface ColdRun {
+  executable: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** Files concatenated on stdin, in order; null: stdin is closed. */
+  stdinFiles: string[] | null;
+  /** Where stdout goes; null: discarded. */
+  stdoutFile: string | null;
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+const TAIL_BYTES = 8192;
+
+export async function runCold(run: ColdRun): Promise<Result<void, ColdFailure>> {
+  const { execa } = await import('execa');
+  let tail = Buffer.alloc(0);
+  const single = run.stdinFiles !== null && run.stdinFiles.length === 1 ? run.stdinFiles[0] : undefined;
+  const child = execa(run.executable, run.args, {
+    cwd: run.cwd,
+    env: run.env,
+    extendEnv: false,
+    stdin: run.stdinFiles === null ? 'ignore' : single !== undefined ? { file: single } : 'pipe',
+    stdout: run.stdoutFile === null ? 'ignore' : 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    ...(run.timeoutMs > 0 ? { timeout: run.timeoutMs } : {}),
+    ...(run.signal !== undefined ? { cancelSignal: run.signal } : {}),
+    forceKillAfterDelay: 2000,
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    tail = Buffer.concat([tail, chunk]);
+    if (tail.length > TAIL_BYTES * 2) tail = tail.subarray(tail.length - TAIL_BYTES);
+  });
+  let writeDone: Promise<void> = Promise.resolve();
+  if (run.stdoutFile !== null && child.stdout !== null) {
+    const out = createWriteStream(run.stdoutFile);
+    child.stdout.pipe(out);
+    writeDone = new Promise((res, rej) => {
+      out.on('finish', () => res());
+      out.on('error', rej);
+    });
+  }
+  if (run.stdinFiles !== null && single === undefined && child.stdin !== null) {
+    const stdin = child.stdin;
+    stdin.on('error', () => {}); // a tool may exit without reading all input; its exit status says the rest
+    void (async () => {
+      for (const f of run.stdinFiles ?? []) {
+        for await (const chunk of createReadStream(f)) {
+          if (!stdin.write(chunk)) await new Promise((r) => stdin.once('drain', r));
+        }
+      }
+      stdin.end();
+    })().catch(() => stdin.destroy());
+  }
+  const result = await child;
+  await writeDone.catch(() => undefined);
+  const stderrTail = tail.subarray(Math.max(0, tail.length - TAIL_BYTES)).toString('utf8');
+  if (result.isCanceled) return err({ reason: 'cancelled' });
+  if (result.timedOut) return err({ reason: 'tool-timeout', afterMs: run.timeoutMs, stderrTail });
+  if (result.failed && result.exitCode === undefined && result.signal === undefined) {
+    return err({ reason: 'spawn-failed', message: result.shortMessage ?? String(result.message) });
+  }
+  if (result.exitCode !== 0) {
+    return err({ reason: 'tool-exit', exitCode: result.exitCode ?? null, signal: result.signal ?? null, stderrTail });
+  }
+  return ok(undefined);
+}

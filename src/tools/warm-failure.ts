@@ -1,0 +1,52 @@
+// Builds the human parts of warm failures: the timeout hint and quoted stray bytes.
+
+const BUFFERING_FIXES =
+  'set PYTHONUNBUFFERED=1 (or run `python -u`), wrap C/stdio tools in `stdbuf -oL`, ' +
+  'or make the tool flush stdout after each record';
+
+export interface TimeoutContext {
+  timeoutMs: number;
+  /** 1-based record that timed out; 0 while reading the start-up prelude. */
+  record: number;
+  /** stdout bytes received since the document (or the instance) began. */
+  outputBytes: number;
+  argv: readonly string[];
+  env: Record<string, string>;
+}
+
+/** Why a record may have timed out, naming the fixes for block-buffered stdout. */
+export function timeoutHint(context: TimeoutContext): string {
+  const { timeoutMs, record, outputBytes, argv, env } = context;
+  const looksPython = argv.some((arg) => /(^|\/)python[\d.]*$|\.py$/.test(arg));
+  const pythonNote =
+    looksPython && env['PYTHONUNBUFFERED'] === undefined && !argv.includes('-u')
+      ? ' This looks like Python run without -u and without PYTHONUNBUFFERED in its environment.'
+      : '';
+  if (record === 0) {
+    return (
+      `The tool printed no complete prelude within ${timeoutMs} ms of starting. If it prints its ` +
+      `prelude but buffers stdout, the lines never arrive: ${BUFFERING_FIXES}.${pythonNote} ` +
+      'Otherwise check the prelude count in the tool config, or raise timeoutMs if start-up is slow.'
+    );
+  }
+  if (outputBytes === 0) {
+    return (
+      `The tool wrote nothing to stdout in ${timeoutMs} ms. A tool whose stdout is a pipe usually ` +
+      `block-buffers it, so its answers wait in a buffer and look like a hang: ${BUFFERING_FIXES}.` +
+      `${pythonNote} If the tool reads several records before answering, its framing does not ` +
+      'match the tool config (lines vs terminated, or the terminator regex).'
+    );
+  }
+  return (
+    `Record ${record} got no complete answer within ${timeoutMs} ms. If the tool is just slow on it, ` +
+    `raise timeoutMs. If answers arrive late and in bursts, stdout is block-buffered: ${BUFFERING_FIXES}.` +
+    pythonNote
+  );
+}
+
+/** Quotes up to 200 bytes of unexpected output as a JSON string, with the total size. */
+export function showBytes(bytes: Uint8Array): string {
+  const shown = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 200)).toString('utf8');
+  const more = bytes.byteLength > 200 ? ` (first 200 of ${bytes.byteLength} bytes)` : ` (${bytes.byteLength} bytes)`;
+  return `${JSON.stringify(shown)}${more}`;
+}
