@@ -37,8 +37,10 @@ export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
     }
     const controller = new AbortController();
     const onSignal = (): void => controller.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    // `on`, not `once`: execa's signal-exit re-raises the signal when it finds itself the
+    // only listener left, which would kill us before temp files are cleaned up.
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     const reporter = await createReporter(opts.mode);
     const summary = await runBuild(session, sel.tasks, {
       jobs: opts.jobs,

@@ -43,8 +43,8 @@ export async function whyCommand(opts: WhyOptions): Promise<number> {
     }
     const own = events.find((e) => e.target === task.outputs[0]);
     if (own === undefined) {
-      const rec = session.records.get(task.id);
-      process.stdout.write(`${target} is up to date (rule ${task.rule.name}${rec !== undefined ? `, built ${new Date(rec.builtAt).toISOString()}` : ''}): its inputs, tool and command are unchanged and its outputs are intact\n`);
+      const detail = await session.store.getDetail(task.id);
+      process.stdout.write(`${target} is up to date (rule ${task.rule.name}${detail !== undefined ? `, built ${new Date(detail.builtAt).toISOString()}` : ''}): its inputs, tool and command are unchanged and its outputs are intact\n`);
       return 0;
     }
     process.stdout.write(`${target} is stale (rule ${task.rule.name}):\n`);

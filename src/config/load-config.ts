@@ -1,8 +1,16 @@
-// Finds and loads pipeline.config.{ts,mts,js,mjs}: .js/.mjs by native import (fast), .ts by
-// jiti (cached transpile), so a config outside this repo never needs to resolve `docpipe`.
-import { existsSync } from 'node:fs';
+// Finds and loads pipeline.config.{ts,mts,js,mjs}: .js/.mjs by native import, .ts by jiti,
+// so a config outside this repo never needs to resolve `docpipe`.
+//
+// Loading jiti costs ~150 ms of CPU (a large CJS bundle to compile), more than the rest of a
+// no-op build's bookkeeping. So a .ts config that evaluates to plain data is cached as JSON in
+// .pipe/config-cache.json, keyed by the stat signatures of every file it loaded (found in
+// require.cache). A config whose sources read the environment or the filesystem is
+// evaluated every time instead.
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { err, ok, type Result } from '../util/result.js';
 
 export const CONFIG_NAMES = ['pipeline.config.ts', 'pipeline.config.mts', 'pipeline.config.js', 'pipeline.config.mjs'] as const;
@@ -16,7 +24,21 @@ export interface LoadedConfig {
   file: string;
   /** The default export, not yet validated. */
   raw: unknown;
+  /** Files the config was loaded from (itself and the modules it imports), for reloads. */
+  dependencies: string[];
 }
+
+type Signature = [path: string, size: number, mtimeMs: number, ctimeMs: number, ino: number];
+interface CacheFile {
+  version: 1;
+  file: string;
+  deps: Signature[];
+  writtenAt: number;
+  raw: unknown;
+}
+
+/** Sources that may evaluate differently with the same bytes: not cached. */
+const DYNAMIC = /\bprocess\s*\.|\brequire\s*\(|\bimport\s*\(|from\s+['"](node:)?(fs|fs\/promises|child_process|os)['"]|\bDate\b|\bMath\.random\b/;
 
 export function findConfig(root: string, explicit?: string): Result<string, LoadFailure> {
   if (explicit !== undefined) {
@@ -28,23 +50,78 @@ export function findConfig(root: string, explicit?: string): Result<string, Load
   return file === undefined ? err({ reason: 'config-not-found', root, tried }) : ok(file);
 }
 
-export async function loadConfig(file: string): Promise<Result<LoadedConfig, LoadFailure>> {
+export async function loadConfig(file: string, pipeDir?: string): Promise<Result<LoadedConfig, LoadFailure>> {
+  const cachePath = pipeDir === undefined ? undefined : join(pipeDir, 'config-cache.json');
+  if (cachePath !== undefined) {
+    const hit = readCache(cachePath, file);
+    if (hit !== undefined) return ok(hit);
+  }
   let mod: unknown;
+  let dependencies = [file];
   try {
     if (/\.m?js$/.test(file)) {
       mod = await import(pathToFileURL(file).href + `?t=${Date.now()}`);
     } else {
       const { createJiti } = await import('jiti');
-      const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: true, interopDefault: true });
-      mod = await jiti.import(file);
+      const require = createRequire(import.meta.url);
+      const before = new Set(Object.keys(require.cache));
+      const jiti = createJiti(import.meta.url, { moduleCache: true, fsCache: true, interopDefault: false });
+      try {
+        mod = await jiti.import(file);
+      } finally {
+        const loaded = Object.keys(require.cache).filter((k) => !before.has(k) && !k.includes('/node_modules/'));
+        // Drop them again so that a daemon's next load sees edited files.
+        for (const k of loaded) delete require.cache[k];
+        if (loaded.length > 0) dependencies = loaded.includes(file) ? loaded : [file, ...loaded];
+      }
     }
   } catch (e) {
     const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
     return err({ reason: 'config-threw', file, message });
   }
-  const raw = (mod as { default?: unknown } | null)?.default ?? mod;
-  if (raw === undefined || raw === null || (typeof raw === 'object' && Object.keys(raw).length === 0 && !('rules' in raw))) {
-    return err({ reason: 'config-no-default', file });
+  const raw = typeof mod === 'object' && mod !== null && 'default' in mod ? mod.default : undefined;
+  if (raw === undefined || raw === null) return err({ reason: 'config-no-default', file });
+  if (cachePath !== undefined && !/\.m?js$/.test(file)) writeCache(cachePath, file, dependencies, raw);
+  return ok({ file, raw, dependencies });
+}
+
+function signature(path: string): Signature | undefined {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st === undefined ? undefined : [path, st.size, st.mtimeMs, st.ctimeMs, st.ino];
+}
+
+function readCache(cachePath: string, file: string): LoadedConfig | undefined {
+  let c: CacheFile;
+  try {
+    c = JSON.parse(readFileSync(cachePath, 'utf8')) as CacheFile;
+  } catch {
+    return undefined;
   }
-  return ok({ file, raw });
+  if (c.version !== 1 || c.file !== file) return undefined;
+  for (const dep of c.deps) {
+    const now = signature(dep[0]);
+    if (now === undefined || !isDeepStrictEqual(now, dep)) return undefined;
+    // Written within the same timestamp tick as the cache: could have changed unseen.
+    if (dep[2] >= c.writtenAt - 20 || dep[3] >= c.writtenAt - 20) return undefined;
+  }
+  return { file, raw: c.raw, dependencies: c.deps.map((d) => d[0]) };
+}
+
+function writeCache(cachePath: string, file: string, dependencies: string[], raw: unknown): void {
+  try {
+    if (!isDeepStrictEqual(JSON.parse(JSON.stringify(raw)) as unknown, raw)) return;
+    const deps: Signature[] = [];
+    for (const d of dependencies) {
+      if (DYNAMIC.test(readFileSync(d, 'utf8'))) return;
+      const s = signature(d);
+      if (s === undefined) return;
+      deps.push(s);
+    }
+    const body: CacheFile = { version: 1, file, deps, writtenAt: Date.now(), raw };
+    const tmp = `${cachePath}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(body));
+    renameSync(tmp, cachePath);
+  } catch {
+    // The cache is an optimisation; failing to write it changes nothing else.
+  }
 }

@@ -71,10 +71,12 @@ export function validateConfig(file: string, raw: unknown): Result<Pipeline, Dia
   }
 
   const tools = new Map<string, Tool>();
+  const definedTools = new Set<string>();
   if (raw['tools'] !== undefined) {
     if (!isObject(raw['tools'])) bad('tools', `expected an object mapping tool names to { command: [...] }, got ${show(raw['tools'])}`);
     else {
       for (const [name, t] of Object.entries(raw['tools'])) {
+        definedTools.add(name);
         const tool = validateTool(name, `tools.${name}`, t, bad);
         if (tool !== undefined) tools.set(name, tool);
       }
@@ -121,7 +123,8 @@ export function validateConfig(file: string, raw: unknown): Result<Pipeline, Dia
       if (typeof r['tool'] !== 'string') bad(`${at}.tool`, `expected a tool name (string), got ${show(r['tool'])}`);
       else {
         tool = tools.get(r['tool']);
-        if (tool === undefined) {
+        // A defined tool with its own errors was reported already; "unknown" would mislead.
+        if (tool === undefined && !definedTools.has(r['tool'])) {
           const known = [...tools.keys()];
           bad(`${at}.tool`, `unknown tool ${show(r['tool'])}; defined tools: ${known.length > 0 ? known.join(', ') : '(none)'}${hint(r['tool'], known)}`);
         }

@@ -12,7 +12,7 @@ import { blobSize, removeQuietly } from '../store/output-cache.js';
 import type { TaskRecord } from '../store/state-store.js';
 import { runCold, type ColdFailure } from '../tools/cold-runner.js';
 import { err, ok, unreachable, type Result } from '../util/result.js';
-import { explainChange, fingerprint, type Fingerprint } from './fingerprint.js';
+import { explainChange, fingerprint, PENDING, type Fingerprint } from './fingerprint.js';
 import type { Session } from './session.js';
 import { commandFor } from './substitute.js';
 
@@ -56,8 +56,12 @@ export interface BuildSummary {
 interface Pending {
   task: Task;
   fp: Fingerprint;
+  key: Digest;
   identity: ToolIdentity;
-  reasons: string[];
+  /** Set when the fingerprint matched but an output is missing or edited. */
+  broken: string | undefined;
+  /** Dry run: dependencies that would be rebuilt. */
+  upstream: Task[];
 }
 
 const FLUSH_EVERY_MS = 500;
@@ -180,10 +184,10 @@ class Executor {
     const root = this.#s.root;
     const inputs: [string, Digest][] = [];
     for (const i of t.inputs) {
-      const st = stats.state(join(root, i), i);
-      if (!st.exists) {
+      const st = stats.state(root + '/' + i, i);
+      if (st === undefined) {
         if (this.#o.dryRun && t.deps.some((d) => this.#changing.has(d))) {
-          inputs.push([i, 'pending' as Digest]);
+          inputs.push([i, PENDING]);
           continue;
         }
         this.#fail(t, [], { reason: 'missing-input', path: i });
@@ -198,49 +202,60 @@ class Executor {
     }
     const command = commandFor(t, t.outputs);
     const fp = fingerprint(t, command, id.value, inputs);
+    const key = digestBytes(fp.text);
     const rec = this.#s.records.get(t.id);
-    const upstream = t.deps.filter((d) => this.#changing.has(d));
-    if (rec !== undefined && rec.fingerprint === fp.text && upstream.length === 0) {
-      const broken = this.#brokenOutput(rec);
+    const upstream = this.#changing.size === 0 ? [] : t.deps.filter((d) => this.#changing.has(d));
+    let broken: string | undefined;
+    if (rec !== undefined && rec.key === key && upstream.length === 0) {
+      broken = this.#brokenOutput(rec);
       if (broken === undefined) {
         this.#complete(t, 'fresh');
         return;
       }
-      this.#queue(t, fp, id.value, [broken]);
-      return;
     }
-    const reasons = explainChange(rec, fp, id.value);
-    for (const d of upstream) reasons.unshift(`upstream ${d.outputs[0] ?? ''} will be rebuilt`);
-    this.#queue(t, fp, id.value, reasons);
+    if (this.#o.dryRun) this.#changing.add(t);
+    this.#runnable.push({ task: t, fp, key, identity: id.value, broken, upstream });
   }
 
   #brokenOutput(rec: TaskRecord): string | undefined {
     for (const [p, d] of rec.outputs) {
-      const st = this.#s.stats.state(join(this.#s.root, p), p);
-      if (!st.exists) return `output ${p} is missing`;
+      const st = this.#s.stats.state(this.#s.root + '/' + p, p);
+      if (st === undefined) return `output ${p} is missing`;
       if (st.digest !== d) return `output ${p} was modified since it was built`;
     }
     return undefined;
   }
 
-  #queue(t: Task, fp: Fingerprint, identity: ToolIdentity, reasons: string[]): void {
-    if (this.#o.dryRun) {
-      this.#changing.add(t);
-      this.#complete(t, 'would-run');
-      this.#o.onEvent({ type: 'would-run', rule: t.rule.name, target: t.outputs[0] ?? '', command: fp.command, reasons, completed: this.#outcome.size });
-      return;
-    }
-    this.#runnable.push({ task: t, fp, identity, reasons });
+  /** Why a stale task must run, from its stored detail (read only for stale tasks). */
+  async #reasons(p: Pending): Promise<string[]> {
+    if (p.broken !== undefined) return [p.broken];
+    const reasons = explainChange(await this.#s.store.getDetail(p.task.id), p.fp, p.identity);
+    for (const d of p.upstream) reasons.unshift(`upstream ${d.outputs[0] ?? ''} will be rebuilt`);
+    if (reasons.length === 0) reasons.push('rule changed (its name, input/output mode or outputs)');
+    return reasons;
   }
 
   #start(p: Pending): void {
     this.#running++;
     const t = p.task;
     const target = t.outputs[0] ?? '';
-    this.#o.onEvent({ type: 'start', rule: t.rule.name, target, reasons: p.reasons, completed: this.#outcome.size });
     const started = performance.now();
     const before = this.#s.records.get(t.id);
-    this.#execute(p).then(
+    if (this.#o.dryRun) {
+      void this.#reasons(p).then((reasons) => {
+        this.#running--;
+        this.#complete(t, 'would-run');
+        this.#o.onEvent({ type: 'would-run', rule: t.rule.name, target, command: p.fp.command, reasons, completed: this.#outcome.size });
+        this.#pump();
+      });
+      return;
+    }
+    this.#reasons(p)
+      .then((reasons) => {
+        this.#o.onEvent({ type: 'start', rule: t.rule.name, target, reasons, completed: this.#outcome.size });
+        return this.#execute(p);
+      })
+      .then(
       (r) => {
         this.#running--;
         if (r.ok) {
@@ -264,9 +279,8 @@ class Executor {
   }
 
   async #execute(p: Pending): Promise<Result<{ outcome: 'built' | 'restored'; outputs: [string, Digest][] }, TaskFailure>> {
-    const { task: t, fp } = p;
+    const { task: t, fp, key } = p;
     const root = this.#s.root;
-    const key = digestBytes(fp.text);
     const temps: string[] = [];
     try {
       for (const o of t.outputs) {
@@ -315,13 +329,8 @@ class Executor {
       }
       const outputs = produced.map((o): [string, Digest] => [o.rel, o.digest]);
       this.#s.setRecord(t.id, {
-        rule: t.rule.name,
-        fingerprint: fp.text,
-        command: fp.command,
-        tool: { digest: p.identity.digest, parts: p.identity.parts },
-        inputs: fp.inputs,
-        outputs,
-        builtAt: Date.now(),
+        record: { key, outputs },
+        detail: { rule: t.rule.name, command: fp.command, tool: { digest: p.identity.digest, parts: p.identity.parts }, inputs: fp.inputs, builtAt: Date.now() },
       });
       if (outcome === 'built') await this.#s.cache.save(key, produced);
       return ok({ outcome, outputs });

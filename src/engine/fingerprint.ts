@@ -4,7 +4,7 @@
 import type { Digest } from '../hash/digest.js';
 import type { ToolIdentity } from '../hash/tool-identity.js';
 import type { Task } from '../plan/graph.js';
-import type { TaskRecord } from '../store/state-store.js';
+import type { TaskDetail } from '../store/state-store.js';
 
 const VERSION = 'docpipe-fp-1';
 
@@ -20,21 +20,26 @@ export function fingerprint(task: Task, command: readonly string[], tool: ToolId
     VERSION,
     task.rule.name,
     mode,
-    JSON.stringify(command),
+    command.join('\u0001'),
     tool.digest,
-    inputs.map(([p, d]) => `${p}=${d}`).join(';'),
+    inputs.join(';'),
     task.outputs.join(';'),
   ].join('\n');
   return { text, command: [...command], inputs };
 }
 
-/** Why a task with this fingerprint is stale against its record; empty: only outputs can say. */
-export function explainChange(rec: TaskRecord | undefined, fp: Fingerprint, tool: ToolIdentity): string[] {
+/** Placeholder digest, in dry runs, of an input an upstream task would rebuild first. */
+export const PENDING = 'pending' as Digest;
+
+/** Why a task with this fingerprint is stale against its record; empty if nothing it can see differs. */
+export function explainChange(rec: TaskDetail | undefined, fp: Fingerprint, tool: ToolIdentity): string[] {
   if (rec === undefined) return ['never built'];
   const reasons: string[] = [];
   const before = new Map(rec.inputs);
   const now = new Map(fp.inputs);
   for (const [p, d] of fp.inputs) {
+    // A dry run's input that an upstream task will rebuild has no digest yet.
+    if (d === PENDING) continue;
     const old = before.get(p);
     if (old === undefined) reasons.push(`input ${p} is new`);
     else if (old !== d) reasons.push(`input ${p} changed`);
@@ -57,6 +62,5 @@ export function explainChange(rec: TaskRecord | undefined, fp: Fingerprint, tool
   if (JSON.stringify(rec.command) !== JSON.stringify(fp.command)) {
     reasons.push(`command line changed: was ${JSON.stringify(rec.command)}, now ${JSON.stringify(fp.command)}`);
   }
-  if (reasons.length === 0 && rec.fingerprint !== fp.text) reasons.push('rule changed (input/output mode or outputs)');
   return reasons;
 }

@@ -7,8 +7,9 @@ import { findConfig, loadConfig, type LoadFailure } from '../config/load-config.
 import { validateConfig, type Diagnostic, type Pipeline } from '../config/validate.js';
 import { StatCache } from '../hash/stat-cache.js';
 import { buildPlan, type Plan, type PlanFailure } from '../plan/graph.js';
+import { scanExisting } from '../plan/scan.js';
 import { OutputCache } from '../store/output-cache.js';
-import { StateStore, type StoreFailure, type TaskRecord } from '../store/state-store.js';
+import { StateStore, type StoreFailure, type TaskRecord, type TaskWrite } from '../store/state-store.js';
 import { err, ok, type Result } from '../util/result.js';
 
 export type SessionFailure = LoadFailure | StoreFailure | PlanFailure | { reason: 'invalid-config'; diagnostics: Diagnostic[] };
@@ -28,9 +29,11 @@ export class Session {
   readonly records: Map<string, TaskRecord>;
   readonly #configFile: string | undefined;
   pipeline: Pipeline | undefined;
+  /** Files the config was loaded from: a daemon reloads when one changes. */
+  configDependencies: string[] = [];
   #cache: OutputCache | undefined;
   /** Records changed since the last flush (null: deleted). */
-  readonly dirtyRecords = new Map<string, TaskRecord | null>();
+  readonly dirtyRecords = new Map<string, TaskWrite>();
   #flushing: Promise<void> = Promise.resolve();
 
   private constructor(root: string, store: StateStore, stats: StatCache, records: Map<string, TaskRecord>, configFile: string | undefined) {
@@ -48,8 +51,8 @@ export class Session {
     mkdirSync(pipeDir, { recursive: true });
     const store = await StateStore.open(pipeDir, opts.lockWaitMs);
     if (!store.ok) return store;
-    const [entries, records] = await Promise.all([store.value.loadStatEntries(), store.value.loadTaskRecords()]);
-    const session = new Session(root, store.value, new StatCache(entries), records, opts.configFile);
+    const { stats, records } = await store.value.load();
+    const session = new Session(root, store.value, new StatCache(stats), records, opts.configFile);
     session.#sweepTemp();
     return ok(session);
   }
@@ -57,11 +60,12 @@ export class Session {
   async loadPipeline(): Promise<Result<Pipeline, SessionFailure>> {
     const file = findConfig(this.root, this.#configFile);
     if (!file.ok) return file;
-    const loaded = await loadConfig(file.value);
+    const loaded = await loadConfig(file.value, this.pipeDir);
     if (!loaded.ok) return loaded;
     const v = validateConfig(loaded.value.file, loaded.value.raw);
     if (!v.ok) return err({ reason: 'invalid-config', diagnostics: v.error });
     this.pipeline = v.value;
+    this.configDependencies = loaded.value.dependencies;
     this.#cache = undefined;
     return ok(v.value);
   }
@@ -73,22 +77,15 @@ export class Session {
   }
 
   async plan(pipeline: Pipeline): Promise<Result<Plan, PlanFailure>> {
-    const fg = (await import('fast-glob')).default;
-    const patterns = [...new Set(pipeline.rules.flatMap((r) => r.inputs.map((p) => p.scan)))];
-    const existing = await fg(patterns, {
-      cwd: this.root,
-      onlyFiles: true,
-      ignore: ['.pipe/**', '**/node_modules/**'],
-      followSymbolicLinks: true,
-    });
+    const existing = await scanExisting(this.root, pipeline.rules.flatMap((r) => r.inputs));
     const knownOutputs = new Set<string>();
     for (const r of this.records.values()) for (const [p] of r.outputs) knownOutputs.add(p);
     return buildPlan({ pipeline, existing, knownOutputs });
   }
 
-  setRecord(id: string, rec: TaskRecord | null): void {
+  setRecord(id: string, rec: TaskWrite): void {
     if (rec === null) this.records.delete(id);
-    else this.records.set(id, rec);
+    else this.records.set(id, rec.record);
     this.dirtyRecords.set(id, rec);
   }
 
@@ -105,6 +102,7 @@ export class Session {
 
   async close(): Promise<void> {
     await this.flush();
+    if (this.store.snapshotStale) await this.store.writeSnapshot(this.stats.entries, this.records);
     await this.store.close();
   }
 

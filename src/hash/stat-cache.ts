@@ -1,4 +1,5 @@
 // Maps a file's (size, mtime, ctime, inode) to its digest so unchanged files are never read.
+// Hot path of every no-op build: one stat per file, no allocation when nothing changed.
 import { statSync, type Stats } from 'node:fs';
 import { digestFileSync, type Digest } from './digest.js';
 
@@ -10,6 +11,8 @@ export interface StatEntry {
   /** When the digest was taken: a file modified within the same clock tick is "racy". */
   hashedAt: number;
   digest: Digest;
+  /** Check generation: equal to the cache's current one means stat'ed in this build. Not persisted. */
+  checked: number;
 }
 
 /**
@@ -18,64 +21,61 @@ export interface StatEntry {
  */
 const RACY_WINDOW_MS = 20;
 
-export type FileState = { exists: false } | { exists: true; digest: Digest; size: number };
-
 export class StatCache {
-  readonly #entries: Map<string, StatEntry>;
-  /** Entries added or changed in this process, to be persisted. */
+  readonly entries: Map<string, StatEntry>;
+  /** Entries added or changed in this process, to be persisted (null: deleted). */
   readonly #dirty = new Map<string, StatEntry | null>();
-  /** Per-build memo: a path is stat'ed at most once between invalidations. */
-  readonly #memo = new Map<string, FileState>();
+  /** Missing files seen in this generation. */
+  readonly #missing = new Set<string>();
+  #gen = 1;
 
   constructor(entries: Map<string, StatEntry>) {
-    this.#entries = entries;
+    this.entries = entries;
   }
 
-  /** Current digest of `path` (absolute), reading the file only when its stat changed. */
-  state(path: string, key: string = path): FileState {
-    const memo = this.#memo.get(key);
-    if (memo !== undefined) return memo;
+  /**
+   * The entry for `path` (absolute) under `key`, current as of this generation, or
+   * undefined when it is not a regular file. Reads the file only when its stat changed.
+   */
+  state(path: string, key: string = path): StatEntry | undefined {
+    const cached = this.entries.get(key);
+    if (cached !== undefined && cached.checked === this.#gen) return cached;
+    if (cached === undefined && this.#missing.has(key)) return undefined;
     const st = statSync(path, { throwIfNoEntry: false });
-    let result: FileState;
     if (st === undefined || !st.isFile()) {
-      if (this.#entries.delete(key)) this.#dirty.set(key, null);
-      result = { exists: false };
-    } else {
-      const cached = this.#entries.get(key);
-      if (cached !== undefined && sameStat(cached, st) && !isRacy(cached)) {
-        result = { exists: true, digest: cached.digest, size: st.size };
-      } else {
-        const digest = digestFileSync(path);
-        this.record(key, st, digest);
-        result = { exists: true, digest, size: st.size };
+      if (cached !== undefined) {
+        this.entries.delete(key);
+        this.#dirty.set(key, null);
       }
+      this.#missing.add(key);
+      return undefined;
     }
-    this.#memo.set(key, result);
-    return result;
+    if (cached !== undefined && sameStat(cached, st) && !isRacy(cached)) {
+      cached.checked = this.#gen;
+      return cached;
+    }
+    return this.record(key, st, digestFileSync(path));
   }
 
   /** Record a digest we already know (e.g. an output we just wrote and hashed). */
-  record(key: string, st: Stats, digest: Digest): void {
-    const entry: StatEntry = {
-      size: st.size,
-      mtimeMs: st.mtimeMs,
-      ctimeMs: st.ctimeMs,
-      ino: st.ino,
-      hashedAt: Date.now(),
-      digest,
-    };
-    this.#entries.set(key, entry);
+  record(key: string, st: Stats, digest: Digest): StatEntry {
+    const entry: StatEntry = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, hashedAt: Date.now(), digest, checked: this.#gen };
+    this.entries.set(key, entry);
     this.#dirty.set(key, entry);
-    this.#memo.set(key, { exists: true, digest, size: st.size });
+    this.#missing.delete(key);
+    return entry;
   }
 
   forget(key: string): void {
-    this.#memo.delete(key);
+    const e = this.entries.get(key);
+    if (e !== undefined) e.checked = 0;
+    this.#missing.delete(key);
   }
 
-  /** Drop the per-build memo so the next `state` call stats again (daemon, watch). */
-  resetMemo(): void {
-    this.#memo.clear();
+  /** Start a new generation: every file is stat'ed again on next use (daemon, watch). */
+  newGeneration(): void {
+    this.#gen++;
+    this.#missing.clear();
   }
 
   takeDirty(): Map<string, StatEntry | null> {

@@ -81,8 +81,7 @@ function digestPath(abs: string, root: string, stats: StatCache): Digest | undef
   const st = statSync(abs, { throwIfNoEntry: false });
   if (st === undefined) return undefined;
   if (st.isFile()) {
-    const s = stats.state(abs, cacheKey(abs, root));
-    return s.exists ? s.digest : undefined;
+    return stats.state(abs, cacheKey(abs, root))?.digest;
   }
   if (!st.isDirectory()) return undefined;
   const fields: string[] = [];
@@ -93,7 +92,7 @@ function digestPath(abs: string, root: string, stats: StatCache): Digest | undef
       if (e.isDirectory()) walk(p, r);
       else if (e.isFile()) {
         const s = stats.state(p, cacheKey(p, root));
-        if (s.exists) fields.push(r, s.digest);
+        if (s !== undefined) fields.push(r, s.digest);
       }
     }
   };

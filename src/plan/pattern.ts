@@ -10,6 +10,8 @@ export interface Pattern {
   glob: boolean;
   /** Matches a concrete path, capturing the wildcards in order of first appearance. */
   match: (path: string) => Record<string, string> | undefined;
+  /** Fills the wildcards (precompiled: this runs for every task of every plan). */
+  substitute: (bindings: Readonly<Record<string, string>>) => string;
   /** A fast-glob pattern that finds the existing files this pattern may match. */
   scan: string;
 }
@@ -27,43 +29,73 @@ export function parsePattern(source: string): Result<Pattern, string> {
       return err('a pattern cannot mix {wildcards} and glob characters');
     }
     const isMatch = picomatch(source, { dot: false });
-    return ok({ source, wildcards: [], glob: true, match: (p) => (isMatch(p) ? {} : undefined), scan: source });
+    return ok({ source, wildcards: [], glob: true, match: (p) => (isMatch(p) ? {} : undefined), substitute: () => source, scan: source });
   }
   const stripped = source.replace(WILDCARD, '');
   if (/[{}]/.test(stripped)) return err("unbalanced or invalid '{...}': wildcards are {name} with letters, digits and _");
   const wildcards: string[] = [];
+  const parts: (string | number)[] = [];
   let re = '^';
   let last = 0;
   for (const m of source.matchAll(WILDCARD)) {
     const name = m[1] ?? '';
-    re += escapeRe(source.slice(last, m.index));
+    const lit = source.slice(last, m.index);
+    re += escapeRe(lit);
+    if (lit !== '') parts.push(lit);
     const seenAt = wildcards.indexOf(name);
     if (seenAt >= 0) re += `\\${seenAt + 1}`;
     else {
       wildcards.push(name);
       re += '([^/]+)';
     }
+    parts.push(seenAt >= 0 ? seenAt : wildcards.length - 1);
     last = m.index + m[0].length;
   }
-  re += escapeRe(source.slice(last)) + '$';
+  const tail = source.slice(last);
+  re += escapeRe(tail) + '$';
+  if (tail !== '') parts.push(tail);
   const regex = new RegExp(re);
-  const match = (p: string): Record<string, string> | undefined => {
-    const m = regex.exec(p);
-    if (m === null) return undefined;
-    const b: Record<string, string> = {};
-    for (let i = 0; i < wildcards.length; i++) b[wildcards[i] ?? ''] = m[i + 1] ?? '';
-    return b;
+  let match: Pattern['match'];
+  const [w0] = wildcards;
+  if (wildcards.length === 1 && w0 !== undefined && parts.filter((x) => typeof x === 'number').length === 1) {
+    // The common shape `prefix{w}suffix`: no regex, one slice.
+    const prefix = typeof parts[0] === 'string' ? parts[0] : '';
+    const suffix = typeof parts.at(-1) === 'string' ? (parts.at(-1) as string) : '';
+    const min = prefix.length + suffix.length;
+    match = (p) => {
+      if (p.length <= min || !p.startsWith(prefix) || !p.endsWith(suffix)) return undefined;
+      const v = p.slice(prefix.length, p.length - suffix.length);
+      return v.includes('/') ? undefined : { [w0]: v };
+    };
+  } else {
+    match = (p) => {
+      const m = regex.exec(p);
+      if (m === null) return undefined;
+      const b: Record<string, string> = {};
+      for (let i = 0; i < wildcards.length; i++) b[wildcards[i] ?? ''] = m[i + 1] ?? '';
+      return b;
+    };
+  }
+  const literal = wildcards.length === 0;
+  const substitute = (b: Readonly<Record<string, string>>): string => {
+    if (literal) return source;
+    let out = '';
+    for (const x of parts) {
+      if (typeof x === 'string') out += x;
+      else {
+        const v = b[wildcards[x] ?? ''];
+        if (v === undefined) throw new Error(`unbound wildcard {${wildcards[x] ?? ''}} in ${source}`);
+        out += v;
+      }
+    }
+    return out;
   };
-  return ok({ source, wildcards, glob: false, match, scan: source.replace(WILDCARD, '*').replace(/\*+/g, '*') });
+  return ok({ source, wildcards, glob: false, match, substitute, scan: source.replace(WILDCARD, '*').replace(/\*+/g, '*') });
 }
 
 /** Fills a pattern's wildcards; every wildcard must be bound. */
 export function substitute(p: Pattern, bindings: Readonly<Record<string, string>>): string {
-  return p.source.replace(WILDCARD, (_, name: string) => {
-    const v = bindings[name];
-    if (v === undefined) throw new Error(`unbound wildcard {${name}} in ${p.source}`);
-    return v;
-  });
+  return p.substitute(bindings);
 }
 
 function escapeRe(s: string): string {

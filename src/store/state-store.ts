@@ -1,16 +1,20 @@
 // The LevelDB state under .pipe/state. This is the only module that knows the key layout:
 //   f:<path>    -> StatEntry      file digest cache (size, mtime, ctime, inode -> digest)
-//   t:<task>    -> TaskRecord     what a task was last built from, and what it produced
+//   t:<task>    -> TaskRecord     stage key and output digests of the last build (hot: loaded whole)
+//   x:<task>    -> TaskDetail     what it was built from, for `pipe why` (cold: read one at a time)
 //   c:<key>     -> CacheEntry     stage key -> output digests (content-addressed cache)
 //   b:<digest>  -> BlobInfo       cached blob size and last use, for LRU eviction
-//   m:<name>    -> meta values (schema version, cache size)
+//   m:<name>    -> meta values (schema version, cache size, write generation)
+//   m:snapshot  -> every f: and t: value in one string, valid while its generation equals
+//                  m:gen. Loading one value instead of ~50k keys is what makes a no-op fast;
+//                  the per-key values stay the truth (written as tasks finish, crash-safe).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../hash/digest.js';
 import type { StatEntry } from '../hash/stat-cache.js';
 import { err, ok, type Result } from '../util/result.js';
 
-const SCHEMA = '1';
+const SCHEMA = '4';
 
 /** One part of a tool's identity, kept so `pipe why` can name what changed. */
 export interface IdentityPart {
@@ -19,16 +23,23 @@ export interface IdentityPart {
   digest: string;
 }
 
+/** Loaded for every task at start, so kept small: equal keys and intact outputs mean fresh. */
 export interface TaskRecord {
+  /** Stage key: digest of the task's fingerprint (command, tool identity, input digests). */
+  key: Digest;
+  outputs: [path: string, digest: Digest][];
+}
+
+/** What a task was built from, read only to explain a rebuild. */
+export interface TaskDetail {
   rule: string;
-  /** Canonical fingerprint string: equal fingerprints mean the task is up to date. */
-  fingerprint: string;
   command: string[];
   tool: { digest: string; parts: IdentityPart[] };
   inputs: [path: string, digest: Digest][];
-  outputs: [path: string, digest: Digest][];
   builtAt: number;
 }
+
+export type TaskWrite = { record: TaskRecord; detail: TaskDetail } | null;
 
 export interface CacheEntry {
   outputs: [path: string, digest: Digest][];
@@ -48,6 +59,9 @@ type Db = import('level').Level<string, string>;
 export class StateStore {
   readonly #db: Db;
   readonly dir: string;
+  #gen = 0;
+  /** True when m:snapshot no longer matches the per-key state. */
+  snapshotStale = true;
 
   private constructor(db: Db, dir: string) {
     this.#db = db;
@@ -69,6 +83,7 @@ export class StateStore {
       try {
         await db.open();
         const store = new StateStore(db, dir);
+        store.#gen = Number((await db.get('m:gen')) ?? '0');
         const schema = await db.get('m:schema');
         if (schema === undefined) await db.put('m:schema', SCHEMA);
         else if (schema !== SCHEMA) {
@@ -98,32 +113,78 @@ export class StateStore {
     return this.#db.iterator({ gte: prefix, lt: prefix.slice(0, -1) + ';' }).all();
   }
 
-  async loadStatEntries(): Promise<Map<string, StatEntry>> {
-    const m = new Map<string, StatEntry>();
+  /** Loads the hot state: from the snapshot when it is current, else key by key. */
+  async load(): Promise<{ stats: Map<string, StatEntry>; records: Map<string, TaskRecord> }> {
+    const stats = new Map<string, StatEntry>();
+    const records = new Map<string, TaskRecord>();
+    const snap = await this.#db.get('m:snapshot');
+    if (snap !== undefined) {
+      const v = JSON.parse(snap) as { gen: number; s: (string | number)[]; t: (string | number)[] };
+      if (v.gen === this.#gen) {
+        const a = v.s;
+        for (let i = 0; i < a.length; i += 7) {
+          stats.set(a[i] as string, { size: a[i + 1] as number, mtimeMs: a[i + 2] as number, ctimeMs: a[i + 3] as number, ino: a[i + 4] as number, hashedAt: a[i + 5] as number, digest: a[i + 6] as Digest, checked: 0 });
+        }
+        const t = v.t;
+        for (let i = 0; i < t.length; ) {
+          const id = t[i] as string;
+          const key = t[i + 1] as Digest;
+          const n = t[i + 2] as number;
+          const outputs: [string, Digest][] = [];
+          for (let j = 0; j < n; j++) outputs.push([t[i + 3 + 2 * j] as string, t[i + 4 + 2 * j] as Digest]);
+          records.set(id, { key, outputs });
+          i += 3 + 2 * n;
+        }
+        this.snapshotStale = false;
+        return { stats, records };
+      }
+    }
     for (const [k, v] of await this.#all('f:')) {
       const [size, mtimeMs, ctimeMs, ino, hashedAt, digest] = JSON.parse(v) as [number, number, number, number, number, Digest];
-      m.set(k.slice(2), { size, mtimeMs, ctimeMs, ino, hashedAt, digest });
+      stats.set(k.slice(2), { size, mtimeMs, ctimeMs, ino, hashedAt, digest, checked: 0 });
     }
-    return m;
+    for (const [k, v] of await this.#all('t:')) {
+      const [key, outputs] = JSON.parse(v) as [Digest, [string, Digest][]];
+      records.set(k.slice(2), { key, outputs });
+    }
+    this.snapshotStale = true;
+    return { stats, records };
   }
 
-  async loadTaskRecords(): Promise<Map<string, TaskRecord>> {
-    const m = new Map<string, TaskRecord>();
-    for (const [k, v] of await this.#all('t:')) m.set(k.slice(2), JSON.parse(v) as TaskRecord);
-    return m;
+  /** Rewrites m:snapshot from the in-memory state, which must equal what was written. */
+  async writeSnapshot(stats: ReadonlyMap<string, StatEntry>, records: ReadonlyMap<string, TaskRecord>): Promise<void> {
+    const s: (string | number)[] = [];
+    for (const [k, e] of stats) s.push(k, e.size, e.mtimeMs, e.ctimeMs, e.ino, e.hashedAt, e.digest);
+    const t: (string | number)[] = [];
+    for (const [id, r] of records) {
+      t.push(id, r.key, r.outputs.length);
+      for (const [p, d] of r.outputs) t.push(p, d);
+    }
+    await this.#db.put('m:snapshot', JSON.stringify({ gen: this.#gen, s, t }));
+    this.snapshotStale = false;
+  }
+
+  async getDetail(task: string): Promise<TaskDetail | undefined> {
+    const v = await this.#db.get('x:' + task);
+    return v === undefined ? undefined : (JSON.parse(v) as TaskDetail);
   }
 
   /** Persist stat entries (null deletes) and task records (null deletes) in one batch. */
-  async write(stats: Map<string, StatEntry | null>, tasks: Map<string, TaskRecord | null>): Promise<void> {
+  async write(stats: Map<string, StatEntry | null>, tasks: Map<string, TaskWrite>): Promise<void> {
     if (stats.size === 0 && tasks.size === 0) return;
     const ops: ({ type: 'put'; key: string; value: string } | { type: 'del'; key: string })[] = [];
+    this.snapshotStale = true;
+    ops.push({ type: 'put', key: 'm:gen', value: String(++this.#gen) });
     for (const [path, e] of stats) {
       if (e === null) ops.push({ type: 'del', key: 'f:' + path });
       else ops.push({ type: 'put', key: 'f:' + path, value: JSON.stringify([e.size, e.mtimeMs, e.ctimeMs, e.ino, e.hashedAt, e.digest]) });
     }
     for (const [id, r] of tasks) {
-      if (r === null) ops.push({ type: 'del', key: 't:' + id });
-      else ops.push({ type: 'put', key: 't:' + id, value: JSON.stringify(r) });
+      if (r === null) ops.push({ type: 'del', key: 't:' + id }, { type: 'del', key: 'x:' + id });
+      else {
+        ops.push({ type: 'put', key: 't:' + id, value: JSON.stringify([r.record.key, r.record.outputs]) });
+        ops.push({ type: 'put', key: 'x:' + id, value: JSON.stringify(r.detail) });
+      }
     }
     await this.#db.batch(ops);
   }

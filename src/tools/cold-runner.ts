@@ -36,10 +36,22 @@ export async function runCold(run: ColdRun): Promise<Result<void, ColdFailure>> 
     stderr: 'pipe',
     buffer: false,
     reject: false,
-    ...(run.timeoutMs > 0 ? { timeout: run.timeoutMs } : {}),
-    ...(run.signal !== undefined ? { cancelSignal: run.signal } : {}),
-    forceKillAfterDelay: 2000,
+    // Its own process group, so a timeout or Ctrl-C stops the tool's children too (a shell
+    // wrapper's `sleep` would otherwise hold stdout open and the build would wait for it).
+    detached: true,
   });
+  let stopped: 'timeout' | 'cancel' | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = (why: 'timeout' | 'cancel'): void => {
+    if (stopped !== undefined) return;
+    stopped = why;
+    killGroup(child.pid, 'SIGTERM');
+    killTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), 2000);
+  };
+  const timer = run.timeoutMs > 0 ? setTimeout(() => stop('timeout'), run.timeoutMs) : undefined;
+  const onAbort = (): void => stop('cancel');
+  if (run.signal?.aborted === true) onAbort();
+  run.signal?.addEventListener('abort', onAbort, { once: true });
   child.stderr?.on('data', (chunk: Buffer) => {
     tail = Buffer.concat([tail, chunk]);
     if (tail.length > TAIL_BYTES * 2) tail = tail.subarray(tail.length - TAIL_BYTES);
@@ -66,10 +78,13 @@ export async function runCold(run: ColdRun): Promise<Result<void, ColdFailure>> 
     })().catch(() => stdin.destroy());
   }
   const result = await child;
+  clearTimeout(timer);
+  clearTimeout(killTimer);
+  run.signal?.removeEventListener('abort', onAbort);
   await writeDone.catch(() => undefined);
   const stderrTail = tail.subarray(Math.max(0, tail.length - TAIL_BYTES)).toString('utf8');
-  if (result.isCanceled) return err({ reason: 'cancelled' });
-  if (result.timedOut) return err({ reason: 'tool-timeout', afterMs: run.timeoutMs, stderrTail });
+  if (stopped === 'cancel') return err({ reason: 'cancelled' });
+  if (stopped === 'timeout') return err({ reason: 'tool-timeout', afterMs: run.timeoutMs, stderrTail });
   if (result.failed && result.exitCode === undefined && result.signal === undefined) {
     return err({ reason: 'spawn-failed', message: result.shortMessage ?? String(result.message) });
   }
@@ -77,4 +92,13 @@ export async function runCold(run: ColdRun): Promise<Result<void, ColdFailure>> 
     return err({ reason: 'tool-exit', exitCode: result.exitCode ?? null, signal: result.signal ?? null, stderrTail });
   }
   return ok(undefined);
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
 }
