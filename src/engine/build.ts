@@ -229,6 +229,8 @@ class Executor {
   /** Why a stale task must run, from its stored detail (read only for stale tasks). */
   async #reasons(p: Pending): Promise<string[]> {
     if (p.broken !== undefined) return [p.broken];
+    // Never built: no stored detail to read (saves a store read per task on a fresh build).
+    if (!this.#s.records.has(p.task.id) && p.upstream.length === 0) return ['never built'];
     const reasons = explainChange(await this.#s.store.getDetail(p.task.id), p.fp, p.identity);
     for (const d of p.upstream) reasons.unshift(`upstream ${d.outputs[0] ?? ''} will be rebuilt`);
     if (reasons.length === 0) reasons.push('rule changed (its name, input/output mode or outputs)');

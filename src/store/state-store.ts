@@ -60,6 +60,8 @@ export class StateStore {
   readonly #db: Db;
   readonly dir: string;
   #gen = 0;
+  /** Running total of cached blob bytes (m:cacheBytes), read once. */
+  #cacheBytes: number | undefined;
   /** True when m:snapshot no longer matches the per-key state. */
   snapshotStale = true;
 
@@ -197,7 +199,10 @@ export class StateStore {
   async putCacheEntry(key: string, entry: CacheEntry, blobs: [Digest, BlobInfo][], addedBytes: number): Promise<void> {
     const ops: { type: 'put'; key: string; value: string }[] = [{ type: 'put', key: 'c:' + key, value: JSON.stringify(entry) }];
     for (const [d, info] of blobs) ops.push({ type: 'put', key: 'b:' + d, value: JSON.stringify(info) });
-    if (addedBytes !== 0) ops.push({ type: 'put', key: 'm:cacheBytes', value: String((await this.cacheBytes()) + addedBytes) });
+    if (addedBytes !== 0) {
+      this.#cacheBytes = (await this.cacheBytes()) + addedBytes;
+      ops.push({ type: 'put', key: 'm:cacheBytes', value: String(this.#cacheBytes) });
+    }
     await this.#db.batch(ops);
   }
 
@@ -213,8 +218,11 @@ export class StateStore {
   }
 
   async cacheBytes(): Promise<number> {
-    const v = await this.#db.get('m:cacheBytes');
-    return v === undefined ? 0 : Number(v);
+    if (this.#cacheBytes === undefined) {
+      const v = await this.#db.get('m:cacheBytes');
+      this.#cacheBytes = v === undefined ? 0 : Number(v);
+    }
+    return this.#cacheBytes;
   }
 
   async loadBlobs(): Promise<[Digest, BlobInfo][]> {
@@ -223,7 +231,8 @@ export class StateStore {
 
   async removeBlobs(digests: readonly Digest[], freedBytes: number): Promise<void> {
     const ops: ({ type: 'del'; key: string } | { type: 'put'; key: string; value: string })[] = digests.map((d) => ({ type: 'del', key: 'b:' + d }));
-    ops.push({ type: 'put', key: 'm:cacheBytes', value: String(Math.max(0, (await this.cacheBytes()) - freedBytes)) });
+    this.#cacheBytes = Math.max(0, (await this.cacheBytes()) - freedBytes);
+    ops.push({ type: 'put', key: 'm:cacheBytes', value: String(this.#cacheBytes) });
     await this.#db.batch(ops);
   }
 
@@ -231,5 +240,6 @@ export class StateStore {
     await this.#db.clear({ gte: 'c:', lt: 'c;' });
     await this.#db.clear({ gte: 'b:', lt: 'b;' });
     await this.#db.del('m:cacheBytes');
+    this.#cacheBytes = 0;
   }
 }

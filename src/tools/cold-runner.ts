@@ -1,5 +1,5 @@
 // Runs a tool once per task (cold): inputs on stdin or as paths, stdout to a temp file.
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, openSync } from 'node:fs';
 import { err, ok, type Result } from '../util/result.js';
 
 export type ColdFailure =
@@ -27,12 +27,19 @@ export async function runCold(run: ColdRun): Promise<Result<void, ColdFailure>> 
   const { execa } = await import('execa');
   let tail = Buffer.alloc(0);
   const single = run.stdinFiles !== null && run.stdinFiles.length === 1 ? run.stdinFiles[0] : undefined;
+  // The tool reads and writes the files through descriptors it inherits: no byte of a
+  // document passes through this process on the cold path.
+  const fds: number[] = [];
+  const stdinFd = single !== undefined ? openSync(single, 'r') : undefined;
+  if (stdinFd !== undefined) fds.push(stdinFd);
+  const stdoutFd = run.stdoutFile !== null ? openSync(run.stdoutFile, 'w') : undefined;
+  if (stdoutFd !== undefined) fds.push(stdoutFd);
   const child = execa(run.executable, run.args, {
     cwd: run.cwd,
     env: run.env,
     extendEnv: false,
-    stdin: run.stdinFiles === null ? 'ignore' : single !== undefined ? { file: single } : 'pipe',
-    stdout: run.stdoutFile === null ? 'ignore' : 'pipe',
+    stdin: (run.stdinFiles === null ? 'ignore' : (stdinFd ?? 'pipe')) as 'pipe',
+    stdout: (stdoutFd ?? 'ignore') as 'ignore',
     stderr: 'pipe',
     buffer: false,
     reject: false,
@@ -56,15 +63,6 @@ export async function runCold(run: ColdRun): Promise<Result<void, ColdFailure>> 
     tail = Buffer.concat([tail, chunk]);
     if (tail.length > TAIL_BYTES * 2) tail = tail.subarray(tail.length - TAIL_BYTES);
   });
-  let writeDone: Promise<void> = Promise.resolve();
-  if (run.stdoutFile !== null && child.stdout !== null) {
-    const out = createWriteStream(run.stdoutFile);
-    child.stdout.pipe(out);
-    writeDone = new Promise((res, rej) => {
-      out.on('finish', () => res());
-      out.on('error', rej);
-    });
-  }
   if (run.stdinFiles !== null && single === undefined && child.stdin !== null) {
     const stdin = child.stdin;
     stdin.on('error', () => {}); // a tool may exit without reading all input; its exit status says the rest
@@ -77,11 +75,12 @@ export async function runCold(run: ColdRun): Promise<Result<void, ColdFailure>> 
       stdin.end();
     })().catch(() => stdin.destroy());
   }
-  const result = await child;
+  const result = await child.finally(() => {
+    for (const fd of fds) closeSync(fd);
+  });
   clearTimeout(timer);
   clearTimeout(killTimer);
   run.signal?.removeEventListener('abort', onAbort);
-  await writeDone.catch(() => undefined);
   const stderrTail = tail.subarray(Math.max(0, tail.length - TAIL_BYTES)).toString('utf8');
   if (stopped === 'cancel') return err({ reason: 'cancelled' });
   if (stopped === 'timeout') return err({ reason: 'tool-timeout', afterMs: run.timeoutMs, stderrTail });
