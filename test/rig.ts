@@ -82,7 +82,7 @@ export class Project {
       try {
         const p = await s.value.loadPipeline();
         if (!p.ok) throw new Error(`config: ${JSON.stringify(p.error)}`);
-        const plan = await s.value.plan(p.value);
+        const plan = s.value.plan(p.value, await s.value.scan(p.value));
         if (!plan.ok) throw new Error(`plan: ${JSON.stringify(plan.error)}`);
         const sel = selectTasks(plan.value, opts.targets ?? []);
         const events: BuildEvent[] = [];

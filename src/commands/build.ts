@@ -5,7 +5,7 @@ import { runBuild } from '../engine/build.js';
 import { explainUnmatched } from '../plan/explain-target.js';
 import { normalizeTarget, selectTasks } from '../plan/graph.js';
 import { createReporter, type ReportMode } from '../report/reporter.js';
-import { prepare, type CommonOptions } from './prepare.js';
+import { load, planLoaded, type CommonOptions } from './prepare.js';
 
 export interface BuildCommandOptions extends CommonOptions {
   targets: string[];
@@ -17,7 +17,22 @@ export interface BuildCommandOptions extends CommonOptions {
 }
 
 export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
-  const p = await prepare(opts);
+  const l = await load(opts);
+  if (typeof l === 'number') return l;
+  const full = opts.targets.length === 0 && !opts.dryRun;
+  const world = l.session.world(l.pipeline, l.existing);
+  if (full) {
+    const clean = l.session.knownClean(world);
+    if (clean !== undefined) {
+      // Nothing that decides the plan or any key changed since the last complete build.
+      const reporter = await createReporter(opts.mode);
+      reporter.event({ type: 'plan', tasks: clean.tasks });
+      reporter.event({ type: 'done', ok: true, counts: { fresh: clean.tasks, built: 0, restored: 0, failed: 0, skipped: 0, 'would-run': 0 }, ms: 0, noPlan: true });
+      await l.session.close();
+      return 0;
+    }
+  }
+  const p = await planLoaded(l);
   if (typeof p === 'number') return p;
   const { session, pipeline, plan } = p;
   try {
@@ -53,6 +68,7 @@ export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (controller.signal.aborted) return 130;
+    if (full && summary.ok && !summary.treeIdentity) session.markClean({ world, tasks: sel.tasks.length });
     return summary.ok ? 0 : 1;
   } finally {
     await session.close();

@@ -1,4 +1,5 @@
-// The steps every command shares: open the session, load and validate the config, plan.
+// The steps every command shares: open the session, load and validate the config, scan
+// for existing files, plan.
 import type { Pipeline } from '../config/validate.js';
 import { Session, type SessionFailure } from '../engine/session.js';
 import type { Plan } from '../plan/graph.js';
@@ -9,14 +10,18 @@ export interface CommonOptions {
   config?: string | undefined;
 }
 
-export interface Prepared {
+export interface Loaded {
   session: Session;
   pipeline: Pipeline;
+  existing: string[];
+}
+
+export interface Prepared extends Loaded {
   plan: Plan;
 }
 
-/** Opens and plans; on failure prints the reason and returns the exit code. */
-export async function prepare(opts: CommonOptions): Promise<Prepared | number> {
+/** Opens, loads and scans; on failure prints the reason and returns the exit code. */
+export async function load(opts: CommonOptions): Promise<Loaded | number> {
   const session = await Session.open({ root: opts.root, configFile: opts.config });
   if (!session.ok) return fail(session.error);
   const pipeline = await session.value.loadPipeline();
@@ -24,12 +29,23 @@ export async function prepare(opts: CommonOptions): Promise<Prepared | number> {
     await session.value.close();
     return fail(pipeline.error);
   }
-  const plan = await session.value.plan(pipeline.value);
+  const existing = await session.value.scan(pipeline.value);
+  return { session: session.value, pipeline: pipeline.value, existing };
+}
+
+/** Plans a loaded session; on failure closes it, prints the reason, returns the exit code. */
+export async function planLoaded(l: Loaded): Promise<Prepared | number> {
+  const plan = l.session.plan(l.pipeline, l.existing);
   if (!plan.ok) {
-    await session.value.close();
+    await l.session.close();
     return fail(plan.error);
   }
-  return { session: session.value, pipeline: pipeline.value, plan: plan.value };
+  return { ...l, plan: plan.value };
+}
+
+export async function prepare(opts: CommonOptions): Promise<Prepared | number> {
+  const l = await load(opts);
+  return typeof l === 'number' ? l : planLoaded(l);
 }
 
 function fail(f: SessionFailure): number {

@@ -32,7 +32,7 @@ export type BuildEvent =
   | { type: 'finish'; rule: string; target: string; outcome: Outcome; ms: number; unchanged: boolean; completed: number }
   | { type: 'fail'; rule: string; target: string; command: string[]; failure: TaskFailure; completed: number }
   | { type: 'would-run'; rule: string; target: string; command: string[]; reasons: string[]; completed: number }
-  | { type: 'done'; ok: boolean; counts: Record<Outcome, number>; ms: number };
+  | { type: 'done'; ok: boolean; counts: Record<Outcome, number>; ms: number; noPlan?: boolean };
 
 export interface BuildOptions {
   jobs: number;
@@ -51,6 +51,8 @@ export interface BuildSummary {
   ok: boolean;
   counts: Record<Outcome, number>;
   ms: number;
+  /** Some tool identity hashes a directory tree (see CleanMarker). */
+  treeIdentity: boolean;
 }
 
 interface Pending {
@@ -122,7 +124,8 @@ class Executor {
     const ok = !this.#failed && this.#o.signal?.aborted !== true && this.#outcome.size === this.#tasks.length;
     const ms = performance.now() - started;
     this.#o.onEvent({ type: 'done', ok, counts: this.counts, ms });
-    return { ok, counts: this.counts, ms };
+    const treeIdentity = [...this.#identities.values()].some((r) => r.ok && r.value.hasDirectory);
+    return { ok, counts: this.counts, ms, treeIdentity };
   }
 
   #pump(): void {

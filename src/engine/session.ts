@@ -9,7 +9,9 @@ import { StatCache } from '../hash/stat-cache.js';
 import { buildPlan, type Plan, type PlanFailure } from '../plan/graph.js';
 import { scanExisting } from '../plan/scan.js';
 import { OutputCache } from '../store/output-cache.js';
-import { StateStore, type StoreFailure, type TaskRecord, type TaskWrite } from '../store/state-store.js';
+import { StateStore, type CleanMarker, type StoreFailure, type TaskRecord, type TaskWrite } from '../store/state-store.js';
+import { statSync } from 'node:fs';
+import { digestBytes, digestFields, type Digest } from '../hash/digest.js';
 import { err, ok, type Result } from '../util/result.js';
 
 export type SessionFailure = LoadFailure | StoreFailure | PlanFailure | { reason: 'invalid-config'; diagnostics: Diagnostic[] };
@@ -36,6 +38,10 @@ export class Session {
   readonly dirtyRecords = new Map<string, TaskWrite>();
   #flushing: Promise<void> = Promise.resolve();
 
+  /** See CleanMarker; cleared by any write, set again after a successful full build. */
+  #clean: CleanMarker | undefined;
+  #rawDigest: Digest | undefined;
+
   private constructor(root: string, store: StateStore, stats: StatCache, records: Map<string, TaskRecord>, configFile: string | undefined) {
     this.root = root;
     this.pipeDir = join(root, '.pipe');
@@ -51,8 +57,9 @@ export class Session {
     mkdirSync(pipeDir, { recursive: true });
     const store = await StateStore.open(pipeDir, opts.lockWaitMs);
     if (!store.ok) return store;
-    const { stats, records } = await store.value.load();
+    const { stats, records, clean } = await store.value.load();
     const session = new Session(root, store.value, new StatCache(stats), records, opts.configFile);
+    session.#clean = clean;
     session.#sweepTemp();
     return ok(session);
   }
@@ -65,6 +72,7 @@ export class Session {
     const v = validateConfig(loaded.value.file, loaded.value.raw);
     if (!v.ok) return err({ reason: 'invalid-config', diagnostics: v.error });
     this.pipeline = v.value;
+    this.#rawDigest = digestBytes(JSON.stringify(loaded.value.raw));
     this.configDependencies = loaded.value.dependencies;
     this.#cache = undefined;
     return ok(v.value);
@@ -76,8 +84,12 @@ export class Session {
     return this.#cache;
   }
 
-  async plan(pipeline: Pipeline): Promise<Result<Plan, PlanFailure>> {
-    const existing = await scanExisting(this.root, pipeline.rules.flatMap((r) => r.inputs));
+  /** Existing files that match some rule input. */
+  scan(pipeline: Pipeline): Promise<string[]> {
+    return scanExisting(this.root, pipeline.rules.flatMap((r) => r.inputs));
+  }
+
+  plan(pipeline: Pipeline, existing: readonly string[]): Result<Plan, PlanFailure> {
     const knownOutputs = new Set<string>();
     for (const r of this.records.values()) for (const [p] of r.outputs) knownOutputs.add(p);
     return buildPlan({ pipeline, existing, knownOutputs });
@@ -89,12 +101,36 @@ export class Session {
     this.dirtyRecords.set(id, rec);
   }
 
+  /** Digest of what decides the plan besides file contents: config, file list, environment. */
+  world(pipeline: Pipeline, existing: readonly string[]): Digest {
+    const env = [...new Set(pipeline.rules.flatMap((r) => r.tool.env))].sort().map((n) => `${n}=${process.env[n] ?? ''}`);
+    return digestFields([this.#rawDigest ?? '', [...existing].sort().join('\n'), process.env['PATH'] ?? '', ...env]);
+  }
+
+  /** True when the last full build left `world` clean and no recorded file changed its stat. */
+  knownClean(world: Digest): CleanMarker | undefined {
+    const m = this.#clean;
+    if (m === undefined || m.world !== world) return undefined;
+    for (const [key, e] of this.stats.entries) {
+      const st = statSync(key.startsWith('/') ? key : `${this.root}/${key}`, { throwIfNoEntry: false });
+      if (st === undefined || st.size !== e.size || st.mtimeMs !== e.mtimeMs || st.ctimeMs !== e.ctimeMs || st.ino !== e.ino) return undefined;
+      if (e.mtimeMs >= e.hashedAt - 20 || e.ctimeMs >= e.hashedAt - 20) return undefined;
+    }
+    return m;
+  }
+
+  markClean(m: CleanMarker): void {
+    this.#clean = m;
+    this.store.snapshotStale = true;
+  }
+
   /** Persists dirty stat entries and records; flushes are serialised. */
   flush(): Promise<void> {
     this.#flushing = this.#flushing.then(async () => {
       const stats = this.stats.takeDirty();
       const recs = new Map(this.dirtyRecords);
       this.dirtyRecords.clear();
+      if (stats.size > 0 || recs.size > 0) this.#clean = undefined;
       await this.store.write(stats, recs);
     });
     return this.#flushing;
@@ -102,7 +138,7 @@ export class Session {
 
   async close(): Promise<void> {
     await this.flush();
-    if (this.store.snapshotStale) await this.store.writeSnapshot(this.stats.entries, this.records);
+    if (this.store.snapshotStale) await this.store.writeSnapshot(this.stats.entries, this.records, this.#clean);
     await this.store.close();
   }
 

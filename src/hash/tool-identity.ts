@@ -14,6 +14,8 @@ export interface ToolIdentity {
   parts: IdentityPart[];
   /** Absolute path of the executable to spawn. */
   executable: string;
+  /** True when a part is a directory tree: a file added to it changes no known stat. */
+  hasDirectory: boolean;
 }
 
 export type IdentityFailure =
@@ -32,6 +34,8 @@ export function toolIdentity(tool: Tool, root: string, stats: StatCache, env: No
     });
   }
   const parts: IdentityPart[] = [];
+  const dirs = { seen: false };
+  const digestPath = (abs: string, r: string, st: StatCache): Digest | undefined => digestTree(abs, r, st, dirs);
   const exe = digestPath(executable, root, stats);
   parts.push({ kind: 'executable', name: displayPath(executable, root), digest: exe ?? 'missing' });
   for (const arg of tool.command.slice(1)) {
@@ -51,7 +55,7 @@ export function toolIdentity(tool: Tool, root: string, stats: StatCache, env: No
     parts.push({ kind: 'env', name, digest: v === undefined ? 'unset' : digestBytes(v) });
   }
   const digest = digestFields(parts.flatMap((p) => [p.kind, p.name, p.digest]));
-  return ok({ digest, parts, executable });
+  return ok({ digest, parts, executable, hasDirectory: dirs.seen });
 }
 
 export function resolveExecutable(argv0: string, root: string, env: NodeJS.ProcessEnv): string | undefined {
@@ -77,13 +81,14 @@ function isExecutable(p: string): boolean {
 }
 
 /** Digest of a file, or of a directory tree (names and contents), via the stat cache. */
-function digestPath(abs: string, root: string, stats: StatCache): Digest | undefined {
+function digestTree(abs: string, root: string, stats: StatCache, dirs: { seen: boolean }): Digest | undefined {
   const st = statSync(abs, { throwIfNoEntry: false });
   if (st === undefined) return undefined;
   if (st.isFile()) {
     return stats.state(abs, cacheKey(abs, root))?.digest;
   }
   if (!st.isDirectory()) return undefined;
+  dirs.seen = true;
   const fields: string[] = [];
   const walk = (dir: string, rel: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {

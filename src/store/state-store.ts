@@ -41,6 +41,16 @@ export interface TaskDetail {
 
 export type TaskWrite = { record: TaskRecord; detail: TaskDetail } | null;
 
+/**
+ * Written after a successful full build: the digest of everything that decides the plan
+ * (config, scanned file list, environment). While it matches and no recorded file's stat
+ * changed, a full build is known to be a no-op without planning.
+ */
+export interface CleanMarker {
+  world: Digest;
+  tasks: number;
+}
+
 export interface CacheEntry {
   outputs: [path: string, digest: Digest][];
 }
@@ -116,12 +126,12 @@ export class StateStore {
   }
 
   /** Loads the hot state: from the snapshot when it is current, else key by key. */
-  async load(): Promise<{ stats: Map<string, StatEntry>; records: Map<string, TaskRecord> }> {
+  async load(): Promise<{ stats: Map<string, StatEntry>; records: Map<string, TaskRecord>; clean: CleanMarker | undefined }> {
     const stats = new Map<string, StatEntry>();
     const records = new Map<string, TaskRecord>();
     const snap = await this.#db.get('m:snapshot');
     if (snap !== undefined) {
-      const v = JSON.parse(snap) as { gen: number; s: (string | number)[]; t: (string | number)[] };
+      const v = JSON.parse(snap) as { gen: number; s: (string | number)[]; t: (string | number)[]; clean?: CleanMarker };
       if (v.gen === this.#gen) {
         const a = v.s;
         for (let i = 0; i < a.length; i += 7) {
@@ -138,7 +148,7 @@ export class StateStore {
           i += 3 + 2 * n;
         }
         this.snapshotStale = false;
-        return { stats, records };
+        return { stats, records, clean: v.clean };
       }
     }
     for (const [k, v] of await this.#all('f:')) {
@@ -150,11 +160,11 @@ export class StateStore {
       records.set(k.slice(2), { key, outputs });
     }
     this.snapshotStale = true;
-    return { stats, records };
+    return { stats, records, clean: undefined };
   }
 
   /** Rewrites m:snapshot from the in-memory state, which must equal what was written. */
-  async writeSnapshot(stats: ReadonlyMap<string, StatEntry>, records: ReadonlyMap<string, TaskRecord>): Promise<void> {
+  async writeSnapshot(stats: ReadonlyMap<string, StatEntry>, records: ReadonlyMap<string, TaskRecord>, clean: CleanMarker | undefined): Promise<void> {
     const s: (string | number)[] = [];
     for (const [k, e] of stats) s.push(k, e.size, e.mtimeMs, e.ctimeMs, e.ino, e.hashedAt, e.digest);
     const t: (string | number)[] = [];
@@ -162,7 +172,7 @@ export class StateStore {
       t.push(id, r.key, r.outputs.length);
       for (const [p, d] of r.outputs) t.push(p, d);
     }
-    await this.#db.put('m:snapshot', JSON.stringify({ gen: this.#gen, s, t }));
+    await this.#db.put('m:snapshot', JSON.stringify({ gen: this.#gen, s, t, ...(clean !== undefined ? { clean } : {}) }));
     this.snapshotStale = false;
   }
 

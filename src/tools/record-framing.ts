@@ -24,7 +24,7 @@ export type LineMatcher = (buf: Buffer, start: number, end: number) => boolean;
  * `g` and `y` flags are dropped: they make `test` stateful, which would skip terminators.
  */
 export function lineMatcher(re: RegExp): LineMatcher {
-  if (re.source === '^$' && !re.flags.includes('m')) {
+  if (re.source === '^$') {
     return (_buf, start, end) => start === end;
   }
   const stateless = re.global || re.sticky ? new RegExp(re.source, re.flags.replace(/[gy]/g, '')) : re;

@@ -5,7 +5,10 @@ const BUFFERING_FIXES =
   'or make the tool flush stdout after each record';
 
 export interface TimeoutContext {
-  timeoutMs: number;
+  /** The deadline that passed. */
+  afterMs: number;
+  /** No output record had arrived yet, so the deadline included the start-up allowance. */
+  startingUp: boolean;
   /** 1-based record that timed out; 0 while reading the start-up prelude. */
   record: number;
   /** stdout bytes received since the document (or the instance) began. */
@@ -16,7 +19,8 @@ export interface TimeoutContext {
 
 /** Why a record may have timed out, naming the fixes for block-buffered stdout. */
 export function timeoutHint(context: TimeoutContext): string {
-  const { timeoutMs, record, outputBytes, argv, env } = context;
+  const { afterMs, startingUp, record, outputBytes, argv, env } = context;
+  const within = startingUp ? `${afterMs} ms of starting (start-up allowance included)` : `${afterMs} ms`;
   const looksPython = argv.some((arg) => /(^|\/)python[\d.]*$|\.py$/.test(arg));
   const pythonNote =
     looksPython && env['PYTHONUNBUFFERED'] === undefined && !argv.includes('-u')
@@ -24,22 +28,22 @@ export function timeoutHint(context: TimeoutContext): string {
       : '';
   if (record === 0) {
     return (
-      `The tool printed no complete prelude within ${timeoutMs} ms of starting. If it prints its ` +
+      `The tool printed no complete prelude within ${afterMs} ms of starting. If it prints its ` +
       `prelude but buffers stdout, the lines never arrive: ${BUFFERING_FIXES}.${pythonNote} ` +
-      'Otherwise check the prelude count in the tool config, or raise timeoutMs if start-up is slow.'
+      'Otherwise check the prelude count in the tool config, or raise startupMs if start-up is slow.'
     );
   }
   if (outputBytes === 0) {
     return (
-      `The tool wrote nothing to stdout in ${timeoutMs} ms. A tool whose stdout is a pipe usually ` +
+      `The tool wrote nothing to stdout within ${within}. A tool whose stdout is a pipe usually ` +
       `block-buffers it, so its answers wait in a buffer and look like a hang: ${BUFFERING_FIXES}.` +
       `${pythonNote} If the tool reads several records before answering, its framing does not ` +
       'match the tool config (lines vs terminated, or the terminator regex).'
     );
   }
   return (
-    `Record ${record} got no complete answer within ${timeoutMs} ms. If the tool is just slow on it, ` +
-    `raise timeoutMs. If answers arrive late and in bursts, stdout is block-buffered: ${BUFFERING_FIXES}.` +
+    `Record ${record} got no complete answer within ${within}. If the tool is just slow on it, ` +
+    `raise ${startingUp ? 'startupMs or timeoutMs' : 'timeoutMs'}. If answers arrive late and in bursts, stdout is block-buffered: ${BUFFERING_FIXES}.` +
     pythonNote
   );
 }

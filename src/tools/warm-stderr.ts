@@ -13,20 +13,26 @@ export function logPath(logDir: string, tool: string, pid: number): string {
 
 export class StderrSink {
   readonly path: string;
-  readonly #file: WriteStream;
+  readonly #file: WriteStream | null;
   #tail: Buffer = Buffer.alloc(0);
   #closed: Promise<void> | undefined;
 
   constructor(logDir: string, tool: string, pid: number) {
-    mkdirSync(logDir, { recursive: true });
     this.path = logPath(logDir, tool, pid);
-    this.#file = createWriteStream(this.path, { flags: 'a' });
-    // A full disk must not take the pool down; the tail still works.
-    this.#file.on('error', () => {});
+    // An unwritable log dir or a full disk must not take the pool down; the tail still works.
+    let file: WriteStream | null = null;
+    try {
+      mkdirSync(logDir, { recursive: true });
+      file = createWriteStream(this.path, { flags: 'a' });
+      file.on('error', () => {});
+    } catch {
+      file = null;
+    }
+    this.#file = file;
   }
 
   write(chunk: Buffer): void {
-    this.#file.write(chunk);
+    this.#file?.write(chunk);
     const joined = this.#tail.length + chunk.length;
     if (chunk.length >= TAIL_BYTES) {
       this.#tail = Buffer.from(chunk.subarray(chunk.length - TAIL_BYTES));
@@ -39,7 +45,7 @@ export class StderrSink {
 
   /** A line written by docpipe itself (why the instance was killed), marked as such. */
   note(text: string): void {
-    this.#file.write(`[docpipe] ${text}\n`);
+    this.#file?.write(`[docpipe] ${text}\n`);
   }
 
   /** The last ~20 lines of stderr. */
@@ -52,7 +58,8 @@ export class StderrSink {
 
   close(): Promise<void> {
     this.#closed ??= new Promise((resolve) => {
-      this.#file.end(() => resolve());
+      if (this.#file === null) resolve();
+      else this.#file.end(() => resolve());
     });
     return this.#closed;
   }

@@ -29,8 +29,14 @@ export interface WarmToolSpec {
   framing: Framing;
   /** First N output records printed once at start-up; prepended to every document's output. */
   prelude: number;
-  /** Longest one record may take. On a fresh instance, start-up counts against the first record. */
+  /** Longest one record may take. */
   timeoutMs: number;
+  /**
+   * Extra time a fresh instance gets for start-up (loading a model): the prelude must arrive
+   * within it, and without a prelude the first answer within startupMs + timeoutMs.
+   * Default 60000. (An addition to the agreed interface; optional.)
+   */
+  startupMs?: number;
   /** Most copies of this tool running at once. */
   instances: number;
   /** Stop an instance unused this long. */
