@@ -28,7 +28,8 @@ export class Session {
   readonly pipeDir: string;
   readonly store: StateStore;
   readonly stats: StatCache;
-  readonly records: Map<string, TaskRecord>;
+  readonly #loadRecords: () => Map<string, TaskRecord>;
+  #records: Map<string, TaskRecord> | undefined;
   readonly #configFile: string | undefined;
   pipeline: Pipeline | undefined;
   /** Files the config was loaded from: a daemon reloads when one changes. */
@@ -42,12 +43,12 @@ export class Session {
   #clean: CleanMarker | undefined;
   #rawDigest: Digest | undefined;
 
-  private constructor(root: string, store: StateStore, stats: StatCache, records: Map<string, TaskRecord>, configFile: string | undefined) {
+  private constructor(root: string, store: StateStore, stats: StatCache, records: () => Map<string, TaskRecord>, configFile: string | undefined) {
     this.root = root;
     this.pipeDir = join(root, '.pipe');
     this.store = store;
     this.stats = stats;
-    this.records = records;
+    this.#loadRecords = records;
     this.#configFile = configFile;
   }
 
@@ -82,6 +83,12 @@ export class Session {
     if (this.pipeline === undefined) throw new Error('cache used before the pipeline was loaded');
     this.#cache ??= new OutputCache(this.store, this.pipeDir, this.pipeline.cacheBytes);
     return this.#cache;
+  }
+
+  /** Stage key and output digests of every task built before, by task id. */
+  get records(): Map<string, TaskRecord> {
+    this.#records ??= this.#loadRecords();
+    return this.#records;
   }
 
   /** Existing files that match some rule input. */

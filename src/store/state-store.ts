@@ -126,9 +126,9 @@ export class StateStore {
   }
 
   /** Loads the hot state: from the snapshot when it is current, else key by key. */
-  async load(): Promise<{ stats: Map<string, StatEntry>; records: Map<string, TaskRecord>; clean: CleanMarker | undefined }> {
+  /** Task records are decoded on first use: a no-op answered by the clean marker never needs them. */
+  async load(): Promise<{ stats: Map<string, StatEntry>; records: () => Map<string, TaskRecord>; clean: CleanMarker | undefined }> {
     const stats = new Map<string, StatEntry>();
-    const records = new Map<string, TaskRecord>();
     const snap = await this.#db.get('m:snapshot');
     if (snap !== undefined) {
       const v = JSON.parse(snap) as { gen: number; s: (string | number)[]; t: (string | number)[]; clean?: CleanMarker };
@@ -138,15 +138,20 @@ export class StateStore {
           stats.set(a[i] as string, { size: a[i + 1] as number, mtimeMs: a[i + 2] as number, ctimeMs: a[i + 3] as number, ino: a[i + 4] as number, hashedAt: a[i + 5] as number, digest: a[i + 6] as Digest, checked: 0 });
         }
         const t = v.t;
-        for (let i = 0; i < t.length; ) {
-          const id = t[i] as string;
-          const key = t[i + 1] as Digest;
-          const n = t[i + 2] as number;
-          const outputs: [string, Digest][] = [];
-          for (let j = 0; j < n; j++) outputs.push([t[i + 3 + 2 * j] as string, t[i + 4 + 2 * j] as Digest]);
-          records.set(id, { key, outputs });
-          i += 3 + 2 * n;
-        }
+        const records = (): Map<string, TaskRecord> => {
+          const m = new Map<string, TaskRecord>();
+          for (let i = 0; i < t.length; ) {
+            const id = t[i] as string;
+            const key = t[i + 1] as Digest;
+            const n = t[i + 2] as number;
+            const outputs: [string, Digest][] = [];
+            for (let j = 0; j < n; j++) outputs.push([t[i + 3 + 2 * j] as string, t[i + 4 + 2 * j] as Digest]);
+            m.set(id, { key, outputs });
+            i += 3 + 2 * n;
+          }
+          t.length = 0;
+          return m;
+        };
         this.snapshotStale = false;
         return { stats, records, clean: v.clean };
       }
@@ -155,12 +160,13 @@ export class StateStore {
       const [size, mtimeMs, ctimeMs, ino, hashedAt, digest] = JSON.parse(v) as [number, number, number, number, number, Digest];
       stats.set(k.slice(2), { size, mtimeMs, ctimeMs, ino, hashedAt, digest, checked: 0 });
     }
+    const records = new Map<string, TaskRecord>();
     for (const [k, v] of await this.#all('t:')) {
       const [key, outputs] = JSON.parse(v) as [Digest, [string, Digest][]];
       records.set(k.slice(2), { key, outputs });
     }
     this.snapshotStale = true;
-    return { stats, records, clean: undefined };
+    return { stats, records: () => records, clean: undefined };
   }
 
   /** Rewrites m:snapshot from the in-memory state, which must equal what was written. */
