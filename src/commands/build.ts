@@ -1,6 +1,8 @@
 // `pipe build [targets...]`: plan, select, run, report. Exit 0 only when every requested
 // target is built or up to date.
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { warmRunner } from '../engine/warm-runner.js';
+import type { WarmPool } from '../tools/warm-pool.js';
 import { runBuild } from '../engine/build.js';
 import { explainUnmatched } from '../plan/explain-target.js';
 import { normalizeTarget, selectTasks } from '../plan/graph.js';
@@ -57,14 +59,22 @@ export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     const reporter = await createReporter(opts.mode);
-    const summary = await runBuild(session, sel.tasks, {
-      jobs: opts.jobs,
-      keepGoing: opts.keepGoing,
-      dryRun: opts.dryRun,
-      useCache: opts.cache,
-      signal: controller.signal,
-      onEvent: (e) => reporter.event(e),
-    });
+    // Within one `pipe build`, warm instances live for the build (the daemon keeps them longer).
+    const pool = !opts.dryRun && sel.tasks.some((t) => t.rule.tool.warm !== null) ? await openPool(session.pipeDir, opts.jobs) : undefined;
+    let summary;
+    try {
+      summary = await runBuild(session, sel.tasks, {
+        jobs: opts.jobs,
+        keepGoing: opts.keepGoing,
+        dryRun: opts.dryRun,
+        useCache: opts.cache,
+        signal: controller.signal,
+        onEvent: (e) => reporter.event(e),
+        runWarm: pool === undefined ? undefined : warmRunner(pool, session.root),
+      });
+    } finally {
+      await pool?.close();
+    }
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (controller.signal.aborted) return 130;
@@ -73,6 +83,11 @@ export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
   } finally {
     await session.close();
   }
+}
+
+async function openPool(pipeDir: string, jobs: number): Promise<WarmPool> {
+  const { WarmPool } = await import('../tools/warm-pool.js');
+  return new WarmPool({ maxProcesses: jobs, logDir: join(pipeDir, 'logs') });
 }
 
 /** Targets are given relative to the shell's cwd; the plan speaks project-relative paths. */

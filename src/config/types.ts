@@ -26,6 +26,8 @@ export interface ToolConfig {
   prelude?: number;
   /** Longest a record (warm) or a whole run (cold) may take. */
   timeoutMs?: number;
+  /** Warm: extra time a fresh instance gets for its first answer (model loading). Default 60000. */
+  startupMs?: number;
   /** How many warm copies may run at once (default: cores). */
   instances?: number;
   /** Stop a warm instance after this long unused. */

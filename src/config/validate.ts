@@ -27,6 +27,7 @@ export interface Tool {
   env: string[];
   prelude: number;
   timeoutMs: number;
+  startupMs: number;
   instances: number;
   idleMs: number;
   retries: number;
@@ -53,7 +54,7 @@ export interface Pipeline {
 }
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?\}/g;
-const TOOL_FIELDS = new Set(['command', 'warm', 'files', 'env', 'prelude', 'timeoutMs', 'instances', 'idleMs', 'retries']);
+const TOOL_FIELDS = new Set(['command', 'warm', 'files', 'env', 'prelude', 'timeoutMs', 'startupMs', 'instances', 'idleMs', 'retries']);
 const RULE_FIELDS = new Set(['name', 'input', 'output', 'tool', 'command']);
 const TOP_FIELDS = new Set(['tools', 'rules', 'cacheBytes']);
 
@@ -236,6 +237,7 @@ function validateTool(name: string, at: string, t: unknown, bad: (at: string, m:
     env: strings('env'),
     prelude: num('prelude', 0, 0),
     timeoutMs: num('timeoutMs', 0, 0),
+    startupMs: num('startupMs', 60_000, 0),
     instances: num('instances', availableParallelism(), 1),
     idleMs: num('idleMs', 60_000, 0),
     retries: num('retries', 0, 0),

@@ -11,6 +11,7 @@ import type { Task } from '../plan/graph.js';
 import { blobSize, removeQuietly } from '../store/output-cache.js';
 import type { TaskRecord } from '../store/state-store.js';
 import { runCold, type ColdFailure } from '../tools/cold-runner.js';
+import type { WarmFailure } from '../tools/warm-pool.js';
 import { err, ok, unreachable, type Result } from '../util/result.js';
 import { explainChange, fingerprint, PENDING, type Fingerprint } from './fingerprint.js';
 import type { Session } from './session.js';
@@ -22,7 +23,7 @@ export type TaskFailure =
   | ColdFailure
   | { reason: 'missing-output'; path: string }
   | { reason: 'output-unwritable'; path: string; message: string }
-  | { reason: 'warm-failed'; message: string };
+  | { reason: 'warm'; failure: WarmFailure };
 
 export type Outcome = 'fresh' | 'built' | 'restored' | 'failed' | 'skipped' | 'would-run';
 

@@ -1,6 +1,7 @@
 // Turns failures (values) into messages that name the file, rule, tool or path at fault.
 import type { SessionFailure } from '../engine/session.js';
 import type { TaskFailure } from '../engine/build.js';
+import type { WarmFailure } from '../tools/warm-pool.js';
 import { unreachable } from '../util/result.js';
 
 export function formatSessionFailure(f: SessionFailure): string {
@@ -48,8 +49,28 @@ export function formatTaskFailure(f: TaskFailure): string {
       return `the tool succeeded but did not write ${f.path}`;
     case 'output-unwritable':
       return `cannot write ${f.path}: ${f.message}`;
-    case 'warm-failed':
-      return f.message;
+    case 'warm':
+      return formatWarmFailure(f.failure);
+    default:
+      return unreachable(f);
+  }
+}
+
+export function formatWarmFailure(f: WarmFailure): string {
+  const at = f.reason !== 'spawn-failed' && f.reason !== 'request-failed' && f.reason !== 'tool-replaced' ? (f.record > 0 ? ` at record ${f.record}` : ' before its first record') : '';
+  switch (f.reason) {
+    case 'tool-crashed':
+      return `warm tool '${f.tool}' ${f.signal !== null ? `was killed by ${f.signal}` : `exited with status ${f.exitCode}`}${at}${tail(f.stderrTail)}`;
+    case 'record-timeout':
+      return `warm tool '${f.tool}' gave no answer within ${f.afterMs} ms${at}. ${f.hint}${tail(f.stderrTail)}`;
+    case 'protocol-error':
+      return `warm tool '${f.tool}' broke the record protocol${at}: ${f.detail}${tail(f.stderrTail)}`;
+    case 'spawn-failed':
+      return `warm tool '${f.tool}' could not start: ${f.message}`;
+    case 'request-failed':
+      return `warm tool '${f.tool}' answered with exit code ${f.exitCode}: ${f.message}`;
+    case 'tool-replaced':
+      return `warm tool '${f.tool}' was replaced by a newer version while the document waited`;
     default:
       return unreachable(f);
   }

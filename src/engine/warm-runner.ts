@@ -1,0 +1,55 @@
+// Connects the scheduler to the warm pool: a stale stage of a warm tool reads its inputs,
+// sends them through an instance as records and writes the answer to the stage's temp file.
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Framing as ConfigFraming } from '../config/validate.js';
+import type { WarmPool, WarmToolSpec } from '../tools/warm-pool.js';
+import { err, ok } from '../util/result.js';
+import type { WarmRunner } from './build.js';
+import { commandFor } from './substitute.js';
+
+/** A warm record may take this long when the tool sets no timeoutMs (detects block-buffering). */
+export const DEFAULT_RECORD_TIMEOUT_MS = 30_000;
+
+export function warmRunner(pool: WarmPool, root: string): WarmRunner {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  env['PYTHONUNBUFFERED'] = '1';
+  return async (task, identity, stdinFiles, stdoutFile, signal) => {
+    const tool = task.rule.tool;
+    const framing = tool.warm as ConfigFraming;
+    const argv = commandFor(task, []);
+    const spec: WarmToolSpec = {
+      name: tool.name,
+      identity: identity.digest,
+      argv: [identity.executable, ...argv.slice(1)],
+      cwd: root,
+      env,
+      framing,
+      prelude: tool.prelude,
+      timeoutMs: tool.timeoutMs > 0 ? tool.timeoutMs : DEFAULT_RECORD_TIMEOUT_MS,
+      startupMs: tool.startupMs,
+      instances: tool.instances,
+      idleMs: tool.idleMs,
+      retries: tool.retries,
+    };
+    const input = stdinFiles.length === 1 ? readFileSync(stdinFiles[0] as string) : Buffer.concat(stdinFiles.map((f) => readFileSync(f)));
+    for (let attempt = 0; ; attempt++) {
+      if (signal.aborted) return err({ reason: 'cancelled' });
+      let r;
+      try {
+        r = await pool.process(spec, input, signal);
+      } catch (e) {
+        // An aborted wait rejects; anything else is a bug surfaced by the scheduler.
+        if (signal.aborted) return err({ reason: 'cancelled' });
+        throw e;
+      }
+      if (r.ok) {
+        writeFileSync(stdoutFile, r.value);
+        return ok(undefined);
+      }
+      // Another build replaced the tool while this document waited: run it with this spec again.
+      if (r.error.reason === 'tool-replaced' && attempt < 2) continue;
+      return err({ reason: 'warm', failure: r.error });
+    }
+  };
+}

@@ -1,0 +1,427 @@
+// Keeps warm tool instances running and feeds documents through them, within a process cap.
+//
+// Scheduling: every request waits in one queue; `#pump` (run as a microtask after any
+// change) hands each waiting document to an instance of its tool that has room, starts a
+// new instance when the tool is below `spec.instances` and the pool below `maxProcesses`,
+// and otherwise stops least-recently-used idle instances of other tools to make room.
+// Instances report back through hooks; see warm-instance.ts for a single instance.
+
+import { performance } from 'node:perf_hooks';
+import type { Result } from '../util/result.js';
+import { err, ok, unreachable } from '../util/result.js';
+import type { LineMatcher, PreparedInput } from './record-framing.js';
+import { lineMatcher, prepareInput } from './record-framing.js';
+import type { InstanceHooks, Job } from './warm-instance.js';
+import { WarmInstance } from './warm-instance.js';
+import { specKey, validateSpec } from './warm-spec.js';
+import type { WarmEvent, WarmFailure, WarmInstanceInfo, WarmToolSpec } from './warm-types.js';
+
+export type {
+  Framing,
+  InstanceState,
+  StopReason,
+  WarmEvent,
+  WarmFailure,
+  WarmInstanceInfo,
+  WarmToolSpec,
+} from './warm-types.js';
+
+export interface WarmPoolOptions {
+  /** Most tool processes alive at once, across all tools (stopping ones included). */
+  maxProcesses: number;
+  /** Each instance's stderr goes to `${logDir}/<tool>-<pid>.log`. */
+  logDir: string;
+  /** Grace between SIGTERM and SIGKILL when stopping an instance. Default 2000. */
+  killAfterMs?: number;
+  /** Instance life-cycle and failures with no document to report them on. */
+  onEvent?: (event: WarmEvent) => void;
+}
+
+/** How often a document may be re-run because another document killed their shared (JSON) instance. */
+const COLLATERAL_RETRIES = 3;
+
+/** Instances that start the same process the same way (see specKey). */
+interface Group {
+  readonly key: string;
+  /** The latest spec seen for this key (its `instances` etc. may change between calls). */
+  spec: WarmToolSpec;
+  readonly instances: Set<WarmInstance>;
+  readonly inputMatcher: LineMatcher | null;
+  readonly outputMatcher: LineMatcher | null;
+  /** Documents waiting for an instance, oldest first. */
+  readonly waiting: Fifo<Waiter>;
+}
+
+interface Waiter {
+  readonly job: Job;
+  /** The caller gave up (aborted) while the document waited. */
+  abandoned(): boolean;
+}
+
+/** A queue with O(1) shift; a build may queue a million one-line documents. */
+class Fifo<T> {
+  #items: T[] = [];
+  #head = 0;
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+  push(item: T): void {
+    this.#items.push(item);
+  }
+  peek(): T | undefined {
+    return this.#items[this.#head];
+  }
+  shift(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head] as T;
+    this.#items[this.#head++] = undefined as T;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+  drain(): T[] {
+    const items = this.#items.slice(this.#head);
+    this.#items = [];
+    this.#head = 0;
+    return items;
+  }
+}
+
+interface Outcome {
+  result: Result<Uint8Array, WarmFailure>;
+  collateral: boolean;
+}
+
+type Prepared = { kind: 'records'; input: PreparedInput } | { kind: 'json'; text: string };
+
+export class WarmPool {
+  readonly #maxProcesses: number;
+  readonly #logDir: string;
+  readonly #killAfterMs: number;
+  readonly #onEvent: (event: WarmEvent) => void;
+  readonly #groups = new Map<string, Group>();
+  /** Tool name -> key of the spec most recently passed to process() under that name. */
+  readonly #current = new Map<string, string>();
+  /** Every instance not yet dead, retiring and stopping ones included. */
+  readonly #all = new Set<WarmInstance>();
+  /** Failures found with no document to blame (stray output while idle), by key. */
+  readonly #faults = new Map<string, WarmFailure>();
+  #pumpQueued = false;
+  #closed = false;
+  readonly #hooks: InstanceHooks;
+
+  constructor(options: WarmPoolOptions) {
+    const { maxProcesses, logDir, killAfterMs = 2000, onEvent } = options;
+    if (!Number.isInteger(maxProcesses) || maxProcesses < 1) {
+      throw new TypeError(`WarmPool: maxProcesses is ${JSON.stringify(maxProcesses)}, expected an integer >= 1`);
+    }
+    if (typeof logDir !== 'string' || logDir === '') {
+      throw new TypeError(`WarmPool: logDir is ${JSON.stringify(logDir)}, expected a directory path`);
+    }
+    if (!(killAfterMs >= 0)) {
+      throw new TypeError(`WarmPool: killAfterMs is ${JSON.stringify(killAfterMs)}, expected a number >= 0`);
+    }
+    this.#maxProcesses = maxProcesses;
+    this.#logDir = logDir;
+    this.#killAfterMs = killAfterMs;
+    this.#onEvent = onEvent ?? (() => {});
+    this.#hooks = {
+      changed: (instance) => this.#changed(instance),
+      // Delivered after the transition completes, so a throwing listener cannot leave an instance half-changed.
+      event: (event) => queueMicrotask(() => this.#onEvent(event)),
+      fault: (instance, failure) => {
+        if (this.#groups.has(instance.key)) this.#faults.set(instance.key, failure);
+      },
+    };
+  }
+
+  /**
+   * Feeds one document through an instance of the tool and resolves with the output bytes:
+   * the prelude, then one output record per input record. Expected failures (crash,
+   * timeout, protocol error...) are results; an invalid spec, use after close() and an
+   * abort reject. After an abort mid-document the instance finishes the document and
+   * discards the output, so it stays warm.
+   */
+  async process(spec: WarmToolSpec, input: Uint8Array, signal?: AbortSignal): Promise<Result<Uint8Array, WarmFailure>> {
+    if (this.#closed) throw new Error('WarmPool.process() called after close()');
+    validateSpec(spec);
+    signal?.throwIfAborted();
+    const group = this.#groupFor(spec);
+
+    const fault = this.#faults.get(group.key);
+    if (fault !== undefined) {
+      this.#faults.delete(group.key);
+      return err(fault);
+    }
+
+    let prepared: Prepared;
+    if (spec.framing.kind === 'json') {
+      prepared = { kind: 'json', text: Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8') };
+    } else {
+      const records = prepareInput(spec.framing, group.inputMatcher, input);
+      if (!records.ok) {
+        return err({ reason: 'protocol-error', tool: spec.name, record: 0, detail: records.error, stderrTail: '' });
+      }
+      if (records.value.records === 0 && spec.prelude === 0) return ok(new Uint8Array(0));
+      prepared = { kind: 'records', input: records.value };
+    }
+
+    let retriesLeft = spec.retries;
+    let collateralLeft = COLLATERAL_RETRIES;
+    for (;;) {
+      signal?.throwIfAborted();
+      const { result, collateral } = await this.#submit(group.key, spec, prepared, signal);
+      if (result.ok) return result;
+      if (collateral && collateralLeft-- > 0) continue;
+      if (!retryable(result.error) || retriesLeft-- <= 0) return result;
+    }
+  }
+
+  /** Live instances (dead ones are forgotten). */
+  list(): WarmInstanceInfo[] {
+    const infos: WarmInstanceInfo[] = [];
+    for (const instance of this.#all) {
+      if (instance.state !== 'dead') infos.push(instance.info());
+    }
+    return infos;
+  }
+
+  /** Stops every instance (SIGTERM, SIGKILL after killAfterMs); rejects waiting documents. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const group of this.#groups.values()) {
+      for (const waiter of group.waiting.drain()) waiter.job.reject(new Error('WarmPool closed while the document waited'));
+    }
+    await Promise.all([...this.#all].map((instance) => instance.stop('closed', true)));
+  }
+
+  // ---- groups and retirement --------------------------------------------------------------
+
+  #groupFor(spec: WarmToolSpec): Group {
+    // Computed every call, never cached by object: a spec mutated in place must not reuse a stale tool.
+    const key = specKey(spec);
+    const current = this.#current.get(spec.name);
+    if (current !== undefined && current !== key) this.#retire(current);
+    this.#current.set(spec.name, key);
+    let group = this.#groups.get(key);
+    if (group === undefined) {
+      const framing = spec.framing;
+      group = {
+        key,
+        spec,
+        instances: new Set(),
+        inputMatcher: framing.kind === 'terminated' ? lineMatcher(framing.input) : null,
+        outputMatcher: framing.kind === 'terminated' ? lineMatcher(framing.output) : null,
+        waiting: new Fifo(),
+      };
+      this.#groups.set(key, group);
+    } else {
+      group.spec = spec;
+    }
+    return group;
+  }
+
+  /** The tool behind `key` was replaced: its instances finish what they hold, then exit. */
+  #retire(key: string): void {
+    const group = this.#groups.get(key);
+    if (group === undefined) return;
+    this.#groups.delete(key);
+    this.#faults.delete(key);
+    for (const instance of group.instances) instance.retire();
+    for (const { job } of group.waiting.drain()) {
+      job.settle(err({ reason: 'tool-replaced', tool: group.spec.name, identity: group.spec.identity }), false);
+    }
+  }
+
+  // ---- requests -----------------------------------------------------------------------------
+
+  #submit(key: string, spec: WarmToolSpec, prepared: Prepared, signal: AbortSignal | undefined): Promise<Outcome> {
+    return new Promise<Outcome>((resolve, reject) => {
+      const group = this.#groups.get(key);
+      if (this.#closed) {
+        reject(new Error('WarmPool closed while the document was being retried'));
+        return;
+      }
+      if (group === undefined) {
+        // Retired between attempts: never run the document with a stale tool.
+        resolve({ result: err({ reason: 'tool-replaced', tool: spec.name, identity: spec.identity }), collateral: false });
+        return;
+      }
+      let done = false;
+      const onAbort = (): void => {
+        if (done) return;
+        done = true;
+        // Still queued: the pump drops it. Already running: the instance finishes and discards it.
+        reject(signal?.reason ?? new Error('aborted'));
+      };
+      const finish = (): boolean => {
+        if (done) return false;
+        done = true;
+        signal?.removeEventListener('abort', onAbort);
+        return true;
+      };
+      const sink = {
+        settle: (result: Result<Uint8Array, WarmFailure>, collateral: boolean) => {
+          if (finish()) resolve({ result, collateral });
+        },
+        reject: (error: Error) => {
+          if (finish()) reject(error);
+        },
+      };
+      const job: Job = prepared.kind === 'json' ? { ...sink, kind: 'json', text: prepared.text } : { ...sink, kind: 'records', input: prepared.input };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      group.waiting.push({ job, abandoned: () => done });
+      this.#schedulePump();
+    });
+  }
+
+  #changed(instance: WarmInstance): void {
+    if (instance.state === 'dead') {
+      this.#all.delete(instance);
+      this.#groups.get(instance.key)?.instances.delete(instance);
+    }
+    this.#schedulePump();
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpQueued) return;
+    this.#pumpQueued = true;
+    queueMicrotask(() => {
+      this.#pumpQueued = false;
+      this.#pump();
+    });
+  }
+
+  /**
+   * Gives waiting documents to instances, starting and evicting instances as allowed.
+   * Per tool it stops at the first document that must wait, so a deep queue costs
+   * nothing until instances free up.
+   */
+  #pump(): void {
+    if (this.#closed) return;
+    let slotsWanted = 0;
+    for (const group of this.#groups.values()) {
+      const waiting = group.waiting;
+      while (waiting.size > 0) {
+        const waiter = waiting.peek() as Waiter;
+        if (waiter.abandoned()) {
+          waiting.shift();
+          continue;
+        }
+        const instance = this.#instanceFor(group);
+        if (instance === null) {
+          slotsWanted += Math.max(0, Math.min(waiting.size, group.spec.instances - this.#serving(group)));
+          break;
+        }
+        waiting.shift();
+        instance.assign(waiter.job);
+      }
+    }
+    if (slotsWanted > 0) this.#evict(slotsWanted);
+  }
+
+  /**
+   * Where the group's next document goes: an instance with no work; else a new instance
+   * while the tool is below `instances` and the pool below `maxProcesses`; else, for a
+   * JSON worker (which takes several requests at once), the least loaded one; else null.
+   */
+  #instanceFor(group: Group): WarmInstance | null {
+    const free = this.#freeInstance(group);
+    if (free !== null) return free;
+    if (this.#serving(group) < group.spec.instances && this.#all.size < this.#maxProcesses) return this.#start(group);
+    return this.#leastLoadedJson(group);
+  }
+
+  /**
+   * An instance of the group with no work: idle ones first, the most recently used of them
+   * (so surplus instances reach idleMs and exit), then starting ones.
+   */
+  #freeInstance(group: Group): WarmInstance | null {
+    let best: WarmInstance | null = null;
+    for (const instance of group.instances) {
+      if (!instance.accepting || instance.load > 0) continue;
+      if (best === null || preferred(instance, best)) best = instance;
+    }
+    return best;
+  }
+
+  #leastLoadedJson(group: Group): WarmInstance | null {
+    if (group.spec.framing.kind !== 'json') return null;
+    let best: WarmInstance | null = null;
+    for (const instance of group.instances) {
+      if (instance.accepting && (best === null || instance.load < best.load)) best = instance;
+    }
+    return best;
+  }
+
+  /** Instances of the group that take work. */
+  #serving(group: Group): number {
+    let count = 0;
+    for (const instance of group.instances) if (instance.accepting) count++;
+    return count;
+  }
+
+  #start(group: Group): WarmInstance {
+    const instance = new WarmInstance(group.spec, group.key, this.#hooks, {
+      logDir: this.#logDir,
+      killAfterMs: this.#killAfterMs,
+      inputMatcher: group.inputMatcher,
+      outputMatcher: group.outputMatcher,
+    });
+    this.#all.add(instance);
+    group.instances.add(instance);
+    return instance;
+  }
+
+  /**
+   * Makes room for `wanted` new instances: instances already stopping will free their slot;
+   * beyond those, stop the least recently used idle instances (of any tool).
+   */
+  #evict(wanted: number): void {
+    const idle: WarmInstance[] = [];
+    let stopping = 0;
+    for (const instance of this.#all) {
+      switch (instance.state) {
+        case 'stopping':
+          stopping++;
+          break;
+        case 'idle':
+          if (instance.load === 0) idle.push(instance);
+          break;
+        case 'starting':
+        case 'busy':
+        case 'retiring':
+        case 'dead':
+          break;
+        default:
+          unreachable(instance.state);
+      }
+    }
+    idle.sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const instance of idle.slice(0, Math.max(0, wanted - stopping))) void instance.stop('evicted', true); // a document waits for its place: keep Node alive
+  }
+}
+
+function preferred(a: WarmInstance, b: WarmInstance): boolean {
+  const aIdle = a.state === 'idle';
+  const bIdle = b.state === 'idle';
+  if (aIdle !== bIdle) return aIdle;
+  return a.lastUsed > b.lastUsed;
+}
+
+function retryable(failure: WarmFailure): boolean {
+  switch (failure.reason) {
+    case 'tool-crashed':
+    case 'record-timeout':
+    case 'protocol-error':
+      return true;
+    case 'spawn-failed':
+    case 'request-failed':
+    case 'tool-replaced':
+      return false;
+    default:
+      return unreachable(failure);
+  }
+}
