@@ -4,6 +4,7 @@ import type { Pipeline } from '../config/validate.js';
 import { Session, type SessionFailure } from '../engine/session.js';
 import type { Plan } from '../plan/graph.js';
 import { formatSessionFailure } from '../report/format-failure.js';
+import { processIo, type Io } from './build.js';
 
 export interface CommonOptions {
   root: string;
@@ -33,22 +34,23 @@ export async function load(opts: CommonOptions): Promise<Loaded | number> {
   return { session: session.value, pipeline: pipeline.value, existing };
 }
 
-/** Plans a loaded session; on failure closes it, prints the reason, returns the exit code. */
-export async function planLoaded(l: Loaded): Promise<Prepared | number> {
+/** Plans a loaded session; on failure prints the reason and returns the exit code. */
+export async function planLoaded(l: Loaded, io: Io = processIo): Promise<Prepared | number> {
   const plan = l.session.plan(l.pipeline, l.existing);
-  if (!plan.ok) {
-    await l.session.close();
-    return fail(plan.error);
-  }
+  if (!plan.ok) return fail(plan.error, io);
   return { ...l, plan: plan.value };
 }
 
+/** load + plan; closes the session when planning fails. */
 export async function prepare(opts: CommonOptions): Promise<Prepared | number> {
   const l = await load(opts);
-  return typeof l === 'number' ? l : planLoaded(l);
+  if (typeof l === 'number') return l;
+  const p = await planLoaded(l);
+  if (typeof p === 'number') await l.session.close();
+  return p;
 }
 
-function fail(f: SessionFailure): number {
-  process.stderr.write(`pipe: ${formatSessionFailure(f)}\n`);
+export function fail(f: SessionFailure, io: Io = processIo): number {
+  io.err(`pipe: ${formatSessionFailure(f)}\n`);
   return 2;
 }
