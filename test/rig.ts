@@ -4,9 +4,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync,
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runBuild, type BuildEvent, type BuildSummary } from '../src/engine/build.js';
+import { executeBuild } from '../src/commands/build.js';
+import type { BuildEvent, BuildSummary } from '../src/engine/build.js';
 import { Session } from '../src/engine/session.js';
-import { selectTasks } from '../src/plan/graph.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const FIXTURES = join(REPO, 'test', 'fixtures', 'bin');
@@ -72,7 +72,7 @@ export class Project {
   }
 
   /** Runs a build in-process (real engine, real LevelDB, real tools) and returns its events. */
-  async build(opts: { targets?: string[]; jobs?: number; keepGoing?: boolean; useCache?: boolean } = {}): Promise<{ summary: BuildSummary; events: BuildEvent[] }> {
+  async build(opts: { targets?: string[]; jobs?: number; keepGoing?: boolean; useCache?: boolean } = {}): Promise<{ summary: BuildSummary; events: BuildEvent[]; code: number }> {
     const saved = { log: process.env['TOOL_LOG'], path: process.env['PATH'] };
     process.env['TOOL_LOG'] = this.log;
     process.env['PATH'] = `${FIXTURES}:${saved.path ?? ''}`;
@@ -82,18 +82,19 @@ export class Project {
       try {
         const p = await s.value.loadPipeline();
         if (!p.ok) throw new Error(`config: ${JSON.stringify(p.error)}`);
-        const plan = s.value.plan(p.value, await s.value.scan(p.value));
-        if (!plan.ok) throw new Error(`plan: ${JSON.stringify(plan.error)}`);
-        const sel = selectTasks(plan.value, opts.targets ?? []);
         const events: BuildEvent[] = [];
-        const summary = await runBuild(s.value, sel.tasks, {
-          jobs: opts.jobs ?? 2,
-          keepGoing: opts.keepGoing ?? false,
-          dryRun: false,
-          useCache: opts.useCache ?? true,
-          onEvent: (e) => events.push(e),
-        });
-        return { summary, events };
+        const messages: string[] = [];
+        // executeBuild, like the CLI: the clean-marker and incremental-cone paths included.
+        const code = await executeBuild(
+          s.value,
+          { targets: opts.targets ?? [], jobs: opts.jobs ?? 2, keepGoing: opts.keepGoing ?? false, dryRun: false, cache: opts.useCache ?? true },
+          { out: (t) => messages.push(t), err: (t) => messages.push(t) },
+          (e) => events.push(e),
+        );
+        const done = events.find((e): e is Extract<BuildEvent, { type: 'done' }> => e.type === 'done');
+        if (done === undefined) throw new Error(`build ended without a done event (exit ${code}): ${messages.join('')}`);
+        const summary: BuildSummary = { ok: done.ok, counts: done.counts, ms: done.ms, treeIdentity: false };
+        return { summary, events, code };
       } finally {
         await s.value.close();
       }

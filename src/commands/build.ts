@@ -5,13 +5,16 @@
 // the daemon can run it for a client with its long-lived session and warm pool;
 // `buildCommand` is the standalone CLI path around it.
 import { join, relative, resolve } from 'node:path';
-import type { BuildEvent } from '../engine/build.js';
+import type { BuildEvent, BuildSummary } from '../engine/build.js';
+import type { Task } from '../plan/graph.js';
+import { coneOf, readPlanIndex, writePlanIndex } from '../plan/plan-index.js';
 import { runBuild } from '../engine/build.js';
 import type { Session } from '../engine/session.js';
 import { warmRunner } from '../engine/warm-runner.js';
 import { explainUnmatched } from '../plan/explain-target.js';
 import { normalizeTarget, selectTasks } from '../plan/graph.js';
 import { createReporter, type ReportMode } from '../report/reporter.js';
+import { phase } from '../report/timings.js';
 import type { WarmPool } from '../tools/warm-pool.js';
 import { load, planLoaded, type CommonOptions } from './prepare.js';
 
@@ -54,14 +57,27 @@ export async function executeBuild(session: Session, req: BuildRequest, io: Io, 
   const existing = x.existing ?? (await session.scan(pipeline));
   const full = req.targets.length === 0 && !req.dryRun;
   const world = session.world(pipeline, existing);
-  if (full) {
-    const clean = session.knownClean(world);
-    if (clean !== undefined) {
+  // Incremental fast paths, valid only while the world of the last complete build holds.
+  const marker = full ? session.cleanFor(world) : undefined;
+  let cone: { tasks: Task[]; total: number } | undefined;
+  if (marker !== undefined) {
+    const changed = session.stats.verifyAll(session.root);
+    phase('clean-check');
+    if (changed.length === 0) {
       // Nothing that decides the plan or any key changed since the last complete build.
-      onEvent({ type: 'plan', tasks: clean.tasks });
-      onEvent({ type: 'done', ok: true, counts: { fresh: clean.tasks, built: 0, restored: 0, failed: 0, skipped: 0, 'would-run': 0 }, ms: 0, noPlan: true });
+      onEvent({ type: 'plan', tasks: marker.tasks });
+      onEvent({ type: 'done', ok: true, counts: { fresh: marker.tasks, built: 0, restored: 0, failed: 0, skipped: 0, 'would-run': 0 }, ms: 0, noPlan: true });
       return 0;
     }
+    const index = readPlanIndex(session.planIndexPath, world);
+    cone = index === undefined ? undefined : coneOf(pipeline, index, changed);
+    phase('cone');
+  }
+  if (cone !== undefined) {
+    const summary = await runSelected(session, cone.tasks, req, onEvent, x, cone.total - cone.tasks.length);
+    if (x.signal?.aborted === true) return 130;
+    if (summary.ok && !summary.treeIdentity) session.markClean({ world, tasks: cone.total });
+    return summary.ok ? 0 : 1;
   }
   const p = await planLoaded({ session, pipeline, existing }, io);
   if (typeof p === 'number') return p;
@@ -78,12 +94,21 @@ export async function executeBuild(session: Session, req: BuildRequest, io: Io, 
     io.err(`pipe: nothing to build: no file matches any rule input (${patterns.join(', ')})\n`);
     return 0;
   }
+  const summary = await runSelected(session, sel.tasks, req, onEvent, x, 0);
+  if (x.signal?.aborted === true) return 130;
+  if (full && summary.ok && !summary.treeIdentity) {
+    session.markClean({ world, tasks: sel.tasks.length });
+    writePlanIndex(session.planIndexPath, world, plan.tasks, pipeline);
+  }
+  return summary.ok ? 0 : 1;
+}
+
+async function runSelected(session: Session, tasks: Task[], req: BuildRequest, onEvent: (e: BuildEvent) => void, x: ExecuteOptions, alreadyFresh: number): Promise<BuildSummary> {
   // Within one standalone `pipe build`, warm instances live for the build.
-  const ownPool = x.pool === undefined && !req.dryRun && sel.tasks.some((t) => t.rule.tool.warm !== null) ? await openPool(session.pipeDir, req.jobs) : undefined;
+  const ownPool = x.pool === undefined && !req.dryRun && tasks.some((t) => t.rule.tool.warm !== null) ? await openPool(session.pipeDir, req.jobs) : undefined;
   const pool = x.pool ?? ownPool;
-  let summary;
   try {
-    summary = await runBuild(session, sel.tasks, {
+    return await runBuild(session, tasks, {
       jobs: req.jobs,
       keepGoing: req.keepGoing,
       dryRun: req.dryRun,
@@ -91,13 +116,12 @@ export async function executeBuild(session: Session, req: BuildRequest, io: Io, 
       signal: x.signal,
       onEvent,
       runWarm: pool === undefined ? undefined : warmRunner(pool, session.root),
+      alreadyFresh,
     });
   } finally {
     await ownPool?.close();
+    phase('run');
   }
-  if (x.signal?.aborted === true) return 130;
-  if (full && summary.ok && !summary.treeIdentity) session.markClean({ world, tasks: sel.tasks.length });
-  return summary.ok ? 0 : 1;
 }
 
 export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
@@ -117,6 +141,7 @@ export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await l.session.close();
+    phase('close');
   }
 }
 

@@ -4,6 +4,7 @@ import type { Pipeline } from '../config/validate.js';
 import { Session, type SessionFailure } from '../engine/session.js';
 import type { Plan } from '../plan/graph.js';
 import { formatSessionFailure } from '../report/format-failure.js';
+import { phase } from '../report/timings.js';
 import { processIo, type Io } from './build.js';
 
 export interface CommonOptions {
@@ -23,14 +24,18 @@ export interface Prepared extends Loaded {
 
 /** Opens, loads and scans; on failure prints the reason and returns the exit code. */
 export async function load(opts: CommonOptions): Promise<Loaded | number> {
+  phase('start');
   const session = await Session.open({ root: opts.root, configFile: opts.config });
   if (!session.ok) return fail(session.error);
+  phase('open+load');
   const pipeline = await session.value.loadPipeline();
   if (!pipeline.ok) {
     await session.value.close();
     return fail(pipeline.error);
   }
+  phase('config');
   const existing = await session.value.scan(pipeline.value);
+  phase('scan');
   return { session: session.value, pipeline: pipeline.value, existing };
 }
 
@@ -38,6 +43,7 @@ export async function load(opts: CommonOptions): Promise<Loaded | number> {
 export async function planLoaded(l: Loaded, io: Io = processIo): Promise<Prepared | number> {
   const plan = l.session.plan(l.pipeline, l.existing);
   if (!plan.ok) return fail(plan.error, io);
+  phase('plan');
   return { ...l, plan: plan.value };
 }
 

@@ -44,6 +44,8 @@ export interface BuildOptions {
   onEvent: (e: BuildEvent) => void;
   /** Hook for warm tools; absent: every tool runs cold. */
   runWarm?: WarmRunner | undefined;
+  /** Tasks known fresh without evaluation (outside an incremental cone): counted, not run. */
+  alreadyFresh?: number | undefined;
 }
 
 export type WarmRunner = (task: Task, identity: ToolIdentity, stdinFiles: string[], stdoutFile: string, signal: AbortSignal) => Promise<Result<void, TaskFailure>>;
@@ -110,7 +112,8 @@ class Executor {
     };
     if (this.#o.signal?.aborted === true) onAbort();
     this.#o.signal?.addEventListener('abort', onAbort, { once: true });
-    this.#o.onEvent({ type: 'plan', tasks: this.#tasks.length });
+    this.counts.fresh = this.#o.alreadyFresh ?? 0;
+    this.#o.onEvent({ type: 'plan', tasks: this.#tasks.length + this.counts.fresh });
     const selected = new Set(this.#tasks);
     for (const t of this.#tasks) {
       const n = t.deps.filter((d) => selected.has(d)).length;
@@ -147,6 +150,10 @@ class Executor {
     }
   }
 
+  #completed(): number {
+    return this.#outcome.size + (this.#o.alreadyFresh ?? 0);
+  }
+
   #complete(t: Task, outcome: Outcome): void {
     this.#outcome.set(t, outcome);
     this.counts[outcome]++;
@@ -162,7 +169,7 @@ class Executor {
     this.#failed = true;
     if (!this.#o.keepGoing) this.#stopping = true;
     this.#complete(t, 'failed');
-    this.#o.onEvent({ type: 'fail', rule: t.rule.name, target: t.outputs[0] ?? '', command, failure, completed: this.#outcome.size });
+    this.#o.onEvent({ type: 'fail', rule: t.rule.name, target: t.outputs[0] ?? '', command, failure, completed: this.#completed() });
   }
 
   #identity(t: Task): Result<ToolIdentity, IdentityFailure> {
@@ -251,14 +258,14 @@ class Executor {
       void this.#reasons(p).then((reasons) => {
         this.#running--;
         this.#complete(t, 'would-run');
-        this.#o.onEvent({ type: 'would-run', rule: t.rule.name, target, command: p.fp.command, reasons, completed: this.#outcome.size });
+        this.#o.onEvent({ type: 'would-run', rule: t.rule.name, target, command: p.fp.command, reasons, completed: this.#completed() });
         this.#pump();
       });
       return;
     }
     this.#reasons(p)
       .then((reasons) => {
-        this.#o.onEvent({ type: 'start', rule: t.rule.name, target, reasons, completed: this.#outcome.size });
+        this.#o.onEvent({ type: 'start', rule: t.rule.name, target, reasons, completed: this.#completed() });
         return this.#execute(p);
       })
       .then(
@@ -267,7 +274,7 @@ class Executor {
         if (r.ok) {
           const unchanged = before !== undefined && sameOutputs(before.outputs, r.value.outputs);
           this.#complete(t, r.value.outcome);
-          this.#o.onEvent({ type: 'finish', rule: t.rule.name, target, outcome: r.value.outcome, ms: performance.now() - started, unchanged, completed: this.#outcome.size });
+          this.#o.onEvent({ type: 'finish', rule: t.rule.name, target, outcome: r.value.outcome, ms: performance.now() - started, unchanged, completed: this.#completed() });
         } else if (r.error.reason === 'cancelled') {
           this.#complete(t, 'skipped');
         } else {

@@ -10,7 +10,6 @@ import { buildPlan, type Plan, type PlanFailure } from '../plan/graph.js';
 import { scanExisting } from '../plan/scan.js';
 import { OutputCache } from '../store/output-cache.js';
 import { StateStore, type CleanMarker, type StoreFailure, type TaskRecord, type TaskWrite } from '../store/state-store.js';
-import { statSync } from 'node:fs';
 import { digestBytes, digestFields, type Digest } from '../hash/digest.js';
 import { err, ok, type Result } from '../util/result.js';
 
@@ -114,16 +113,14 @@ export class Session {
     return digestFields([this.#rawDigest ?? '', [...existing].sort().join('\n'), process.env['PATH'] ?? '', ...env]);
   }
 
-  /** True when the last full build left `world` clean and no recorded file changed its stat. */
-  knownClean(world: Digest): CleanMarker | undefined {
+  /** The clean marker of the last complete build, if it was made in this same `world`. */
+  cleanFor(world: Digest): CleanMarker | undefined {
     const m = this.#clean;
-    if (m === undefined || m.world !== world) return undefined;
-    for (const [key, e] of this.stats.entries) {
-      const st = statSync(key.startsWith('/') ? key : `${this.root}/${key}`, { throwIfNoEntry: false });
-      if (st === undefined || st.size !== e.size || st.mtimeMs !== e.mtimeMs || st.ctimeMs !== e.ctimeMs || st.ino !== e.ino) return undefined;
-      if (e.mtimeMs >= e.hashedAt - 20 || e.ctimeMs >= e.hashedAt - 20) return undefined;
-    }
-    return m;
+    return m !== undefined && m.world === world ? m : undefined;
+  }
+
+  get planIndexPath(): string {
+    return join(this.pipeDir, 'plan-index.json');
   }
 
   markClean(m: CleanMarker): void {

@@ -66,6 +66,22 @@ export class StatCache {
     return entry;
   }
 
+  /**
+   * Stats every known file once; an unchanged one counts as checked for this generation (the
+   * build that may follow will not stat it again). Returns the keys that changed (or went
+   * missing, or are too recent to trust).
+   */
+  verifyAll(root: string): string[] {
+    const changed: string[] = [];
+    for (const [key, e] of this.entries) {
+      if (e.checked === this.#gen) continue;
+      const st = statSync(key.startsWith('/') ? key : `${root}/${key}`, { throwIfNoEntry: false });
+      if (st !== undefined && st.isFile() && sameStat(e, st) && !isRacy(e)) e.checked = this.#gen;
+      else changed.push(key);
+    }
+    return changed;
+  }
+
   forget(key: string): void {
     const e = this.entries.get(key);
     if (e !== undefined) e.checked = 0;

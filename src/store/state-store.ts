@@ -5,16 +5,17 @@
 //   c:<key>     -> CacheEntry     stage key -> output digests (content-addressed cache)
 //   b:<digest>  -> BlobInfo       cached blob size and last use, for LRU eviction
 //   m:<name>    -> meta values (schema version, cache size, write generation)
-//   m:snapshot  -> every f: and t: value in one string, valid while its generation equals
-//                  m:gen. Loading one value instead of ~50k keys is what makes a no-op fast;
-//                  the per-key values stay the truth (written as tasks finish, crash-safe).
-import { mkdirSync } from 'node:fs';
+// Beside the database, .pipe/snapshot.json holds every f: and t: value in one string, valid
+// while its generation equals m:gen. Loading one file instead of ~50k keys is what makes a
+// no-op fast; the per-key values stay the truth (written as tasks finish, crash-safe). It
+// is a file rather than a value so that rewriting its megabytes costs LevelDB no compaction.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../hash/digest.js';
 import type { StatEntry } from '../hash/stat-cache.js';
 import { err, ok, type Result } from '../util/result.js';
 
-const SCHEMA = '4';
+const SCHEMA = '5';
 
 /** One part of a tool's identity, kept so `pipe why` can name what changed. */
 export interface IdentityPart {
@@ -69,6 +70,7 @@ type Db = import('level').Level<string, string>;
 export class StateStore {
   readonly #db: Db;
   readonly dir: string;
+  readonly #snapshotPath: string;
   #gen = 0;
   /** Running total of cached blob bytes (m:cacheBytes), read once. */
   #cacheBytes: number | undefined;
@@ -78,6 +80,7 @@ export class StateStore {
   private constructor(db: Db, dir: string) {
     this.#db = db;
     this.dir = dir;
+    this.#snapshotPath = join(dir, '..', 'snapshot.json');
   }
 
   /**
@@ -129,7 +132,12 @@ export class StateStore {
   /** Task records are decoded on first use: a no-op answered by the clean marker never needs them. */
   async load(): Promise<{ stats: Map<string, StatEntry>; records: () => Map<string, TaskRecord>; clean: CleanMarker | undefined }> {
     const stats = new Map<string, StatEntry>();
-    const snap = await this.#db.get('m:snapshot');
+    let snap: string | undefined;
+    try {
+      snap = readFileSync(this.#snapshotPath, 'utf8');
+    } catch {
+      snap = undefined;
+    }
     if (snap !== undefined) {
       const v = JSON.parse(snap) as { gen: number; s: (string | number)[]; t: (string | number)[]; clean?: CleanMarker };
       if (v.gen === this.#gen) {
@@ -178,7 +186,9 @@ export class StateStore {
       t.push(id, r.key, r.outputs.length);
       for (const [p, d] of r.outputs) t.push(p, d);
     }
-    await this.#db.put('m:snapshot', JSON.stringify({ gen: this.#gen, s, t, ...(clean !== undefined ? { clean } : {}) }));
+    const tmp = `${this.#snapshotPath}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ gen: this.#gen, s, t, ...(clean !== undefined ? { clean } : {}) }));
+    renameSync(tmp, this.#snapshotPath);
     this.snapshotStale = false;
   }
 
