@@ -13,10 +13,9 @@ export interface Diagnostic {
   message: string;
 }
 
-export type Framing =
-  | { kind: 'lines' }
-  | { kind: 'terminated'; input: RegExp; output: RegExp }
-  | { kind: 'json' };
+/** How a warm tool's records are framed: the pool's own definition. */
+export type { Framing } from '../tools/warm-types.js';
+import type { Framing } from '../tools/warm-types.js';
 
 export interface Tool {
   /** Config name, or `rule:<name>` for a rule's inline command. */

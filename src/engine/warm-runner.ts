@@ -1,7 +1,6 @@
 // Connects the scheduler to the warm pool: a stale stage of a warm tool reads its inputs,
 // sends them through an instance as records and writes the answer to the stage's temp file.
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Framing as ConfigFraming } from '../config/validate.js';
 import type { WarmPool, WarmToolSpec } from '../tools/warm-pool.js';
 import { err, ok } from '../util/result.js';
 import type { WarmRunner } from './build.js';
@@ -16,7 +15,6 @@ export function warmRunner(pool: WarmPool, root: string): WarmRunner {
   env['PYTHONUNBUFFERED'] = '1';
   return async (task, identity, stdinFiles, stdoutFile, signal) => {
     const tool = task.rule.tool;
-    const framing = tool.warm as ConfigFraming;
     const argv = commandFor(task, []);
     const spec: WarmToolSpec = {
       name: tool.name,
@@ -24,7 +22,7 @@ export function warmRunner(pool: WarmPool, root: string): WarmRunner {
       argv: [identity.executable, ...argv.slice(1)],
       cwd: root,
       env,
-      framing,
+      framing: tool.warm ?? { kind: 'lines' },
       prelude: tool.prelude,
       timeoutMs: tool.timeoutMs > 0 ? tool.timeoutMs : DEFAULT_RECORD_TIMEOUT_MS,
       startupMs: tool.startupMs,
