@@ -12,7 +12,8 @@ export function registerBuild(program: Command): void {
     .option('--json', 'one JSON event per line on stdout', false)
     .action(async (targets: string[], o: { directory: string; config?: string; jobs: number; keepGoing: boolean; dryRun: boolean; cache: boolean; json: boolean }) => {
       const { buildCommand } = await import('../commands/build.js');
-      const mode = o.json ? 'json' : process.stdout.isTTY === true && process.env['CI'] === undefined ? 'tty' : 'plain';
+      // A terminal that reports no width (some ptys) cannot host a redrawn line: plain lines then.
+      const mode = o.json ? 'json' : process.stdout.isTTY === true && (process.stdout.columns ?? 0) > 0 && process.env['CI'] === undefined ? 'tty' : 'plain';
       exitWith(await buildCommand({ ...common(o), targets, jobs: o.jobs, keepGoing: o.keepGoing, dryRun: o.dryRun, cache: o.cache, mode }));
     });
 }
