@@ -115,7 +115,7 @@ async function runSelected(session: Session, tasks: Task[], req: BuildRequest, o
       useCache: req.cache,
       signal: x.signal,
       onEvent,
-      runWarm: pool === undefined ? undefined : warmRunner(pool, session.root),
+      warm: pool === undefined ? undefined : warmRunner(pool, session.root),
       alreadyFresh,
     });
   } finally {

@@ -3,9 +3,9 @@
 // touches a promise per task. Only stale tasks go async, at most `jobs` at a time. Each task
 // is evaluated at most once per build. Early cutoff is a consequence of fingerprints holding
 // input digests: a rebuilt output with the same bytes leaves its dependants' fingerprints equal.
-import { mkdirSync, renameSync, statSync } from 'node:fs';
+import { constants, copyFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { digestBytes, digestFile, type Digest } from '../hash/digest.js';
+import { digestBytes, digestFile, digestFileSync, type Digest } from '../hash/digest.js';
 import { toolIdentity, type IdentityFailure, type ToolIdentity } from '../hash/tool-identity.js';
 import type { Task } from '../plan/graph.js';
 import { blobSize, removeQuietly } from '../store/output-cache.js';
@@ -42,8 +42,8 @@ export interface BuildOptions {
   useCache: boolean;
   signal?: AbortSignal | undefined;
   onEvent: (e: BuildEvent) => void;
-  /** Hook for warm tools; absent: every tool runs cold. */
-  runWarm?: WarmRunner | undefined;
+  /** Hooks for warm tools; absent: every tool runs cold. */
+  warm?: { run: WarmRunner; prestart(task: Task, identity: ToolIdentity): void } | undefined;
   /** Tasks known fresh without evaluation (outside an incremental cone): counted, not run. */
   alreadyFresh?: number | undefined;
 }
@@ -95,6 +95,8 @@ class Executor {
   #finish: (() => void) | undefined;
   readonly #abort = new AbortController();
   readonly #createdDirs = new Set<string>();
+  readonly #prestarted = new Set<string>();
+  readonly #saves: Promise<void>[] = [];
   #tmpSeq = 0;
   readonly counts: Record<Outcome, number> = { fresh: 0, built: 0, restored: 0, failed: 0, skipped: 0, 'would-run': 0 };
 
@@ -123,6 +125,7 @@ class Executor {
     const done = new Promise<void>((r) => (this.#finish = r));
     this.#pump();
     await done;
+    await Promise.all(this.#saves);
     this.#o.signal?.removeEventListener('abort', onAbort);
     await this.#s.flush();
     const ok = !this.#failed && this.#o.signal?.aborted !== true && this.#outcome.size === this.#tasks.length;
@@ -225,7 +228,28 @@ class Executor {
       }
     }
     if (this.#o.dryRun) this.#changing.add(t);
+    else this.#prestart(t, id.value);
     this.#runnable.push({ task: t, fp, key, identity: id.value, broken, upstream });
+  }
+
+  /**
+   * A stale task will run its tool, and likely its dependants' tools after it: start a warm
+   * instance of each now, so model loads overlap instead of queueing one after another.
+   */
+  #prestart(t: Task, identity: ToolIdentity): void {
+    const warm = this.#o.warm;
+    if (warm === undefined) return;
+    const want = (task: Task, id: ToolIdentity): void => {
+      if (task.rule.tool.warm === null || this.#prestarted.has(task.rule.tool.name)) return;
+      this.#prestarted.add(task.rule.tool.name);
+      warm.prestart(task, id);
+    };
+    want(t, identity);
+    for (const d of t.dependents) {
+      if (d.rule.tool.warm === null || this.#prestarted.has(d.rule.tool.name)) continue;
+      const id = this.#identity(d);
+      if (id.ok) want(d, id.value);
+    }
   }
 
   #brokenOutput(rec: TaskRecord): string | undefined {
@@ -311,9 +335,7 @@ class Executor {
 
       let outcome: 'built' | 'restored' = 'built';
       const cached = this.#o.useCache ? await this.#s.cache.lookup(key) : undefined;
-      if (cached !== undefined && cached.outputs.length === t.outputs.length) {
-        const { copyFileSync, constants } = await import('node:fs');
-        cached.outputs.forEach(([, d], i) => copyFileSync(this.#s.cache.blobPath(d), temps[i] as string, constants.COPYFILE_FICLONE));
+      if (cached !== undefined && cached.outputs.length === t.outputs.length && this.#restore(cached.outputs, temps)) {
         outcome = 'restored';
         await this.#s.cache.touch(cached);
       } else {
@@ -345,11 +367,28 @@ class Executor {
         record: { key, outputs },
         detail: { rule: t.rule.name, command: fp.command, tool: { digest: p.identity.digest, parts: p.identity.parts }, inputs: fp.inputs, builtAt: Date.now() },
       });
-      if (outcome === 'built') await this.#s.cache.save(key, produced);
+      // Off the critical path: dependants may start; run() awaits every save before it ends.
+      if (outcome === 'built') this.#saves.push(this.#s.cache.save(key, produced).catch(() => undefined));
       return ok({ outcome, outputs });
     } finally {
       for (const tmp of temps) removeQuietly(tmp);
     }
+  }
+
+  /** Copies cached blobs to the temps, verifying each digest; false (a miss) on any mismatch. */
+  #restore(outputs: [string, Digest][], temps: string[]): boolean {
+    for (let i = 0; i < outputs.length; i++) {
+      const [, d] = outputs[i] as [string, Digest];
+      const tmp = temps[i] as string;
+      const blob = this.#s.cache.blobPath(d);
+      copyFileSync(blob, tmp, constants.COPYFILE_FICLONE);
+      if (digestFileSync(tmp) !== d) {
+        // Edited in place through its output's hard link: drop it so the next save recreates it.
+        removeQuietly(blob);
+        return false;
+      }
+    }
+    return true;
   }
 
   async #runTool(p: Pending, temps: string[]): Promise<Result<void, TaskFailure>> {
@@ -358,8 +397,8 @@ class Executor {
     const tool = t.rule.tool;
     const stdinFiles = t.rule.stdin ? t.inputs.map((i) => join(root, i)) : null;
     const stdoutFile = t.rule.stdout ? (temps[0] as string) : null;
-    if (tool.warm !== null && this.#o.runWarm !== undefined && stdinFiles !== null && stdoutFile !== null) {
-      return this.#o.runWarm(t, p.identity, stdinFiles, stdoutFile, this.#abort.signal);
+    if (tool.warm !== null && this.#o.warm !== undefined && stdinFiles !== null && stdoutFile !== null) {
+      return this.#o.warm.run(t, p.identity, stdinFiles, stdoutFile, this.#abort.signal);
     }
     const argv = commandFor(t, temps);
     const r = await runCold({

@@ -3,20 +3,28 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { WarmPool, WarmToolSpec } from '../tools/warm-pool.js';
 import { err, ok } from '../util/result.js';
+import type { ToolIdentity } from '../hash/tool-identity.js';
+import type { Task } from '../plan/graph.js';
 import type { WarmRunner } from './build.js';
 import { commandFor } from './substitute.js';
 
 /** A warm record may take this long when the tool sets no timeoutMs (detects block-buffering). */
 export const DEFAULT_RECORD_TIMEOUT_MS = 30_000;
 
-export function warmRunner(pool: WarmPool, root: string): WarmRunner {
+export interface WarmHooks {
+  run: WarmRunner;
+  /** Start an instance of the task's tool ahead of demand (see WarmPool.prestart). */
+  prestart(task: Task, identity: ToolIdentity): void;
+}
+
+export function warmRunner(pool: WarmPool, root: string): WarmHooks {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   env['PYTHONUNBUFFERED'] = '1';
-  return async (task, identity, stdinFiles, stdoutFile, signal) => {
+  const specFor = (task: Task, identity: ToolIdentity): WarmToolSpec => {
     const tool = task.rule.tool;
     const argv = commandFor(task, []);
-    const spec: WarmToolSpec = {
+    return {
       name: tool.name,
       identity: identity.digest,
       argv: [identity.executable, ...argv.slice(1)],
@@ -30,6 +38,9 @@ export function warmRunner(pool: WarmPool, root: string): WarmRunner {
       idleMs: tool.idleMs,
       retries: tool.retries,
     };
+  };
+  const run: WarmRunner = async (task, identity, stdinFiles, stdoutFile, signal) => {
+    const spec = specFor(task, identity);
     const input = stdinFiles.length === 1 ? readFileSync(stdinFiles[0] as string) : Buffer.concat(stdinFiles.map((f) => readFileSync(f)));
     for (let attempt = 0; ; attempt++) {
       if (signal.aborted) return err({ reason: 'cancelled' });
@@ -50,4 +61,5 @@ export function warmRunner(pool: WarmPool, root: string): WarmRunner {
       return err({ reason: 'warm', failure: r.error });
     }
   };
+  return { run, prestart: (task, identity) => pool.prestart(specFor(task, identity)) };
 }

@@ -1,7 +1,7 @@
 // Content-addressed copies of outputs under .pipe/cache/blobs, addressed by digest, with a
 // stage key -> output digests index in the state store. Reverting an input or a model to an
 // earlier content restores the earlier outputs without running the tool. LRU-bounded.
-import { constants, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../hash/digest.js';
 import type { CacheEntry, StateStore } from './state-store.js';
@@ -10,6 +10,7 @@ export class OutputCache {
   readonly #store: StateStore;
   readonly #dir: string;
   readonly #maxBytes: number;
+  readonly #dirs = new Set<string>();
 
   constructor(store: StateStore, pipeDir: string, maxBytes: number) {
     this.#store = store;
@@ -32,7 +33,11 @@ export class OutputCache {
     await this.#store.touchBlobs(entry.outputs.map(([, d]) => d), Date.now());
   }
 
-  /** Copies finished outputs into the cache (copy, not link: an output edited in place must not corrupt the cache). */
+  /**
+   * Adds finished outputs to the cache. A blob is a hard link to the output when possible
+   * (no copy); an output later edited in place would change its blob too, so restores
+   * verify the digest and treat a mismatch as a miss.
+   */
   async save(key: string, outputs: { abs: string; rel: string; digest: Digest; size: number }[]): Promise<void> {
     if (this.#maxBytes === 0) return;
     let added = 0;
@@ -41,9 +46,17 @@ export class OutputCache {
     for (const o of outputs) {
       const blob = this.blobPath(o.digest);
       if (!existsSync(blob)) {
-        mkdirSync(join(blob, '..'), { recursive: true });
+        const dir = join(blob, '..');
+        if (!this.#dirs.has(dir)) {
+          mkdirSync(dir, { recursive: true });
+          this.#dirs.add(dir);
+        }
         const tmp = `${blob}.${process.pid}.tmp`;
-        copyFileSync(o.abs, tmp, constants.COPYFILE_FICLONE);
+        try {
+          linkSync(o.abs, tmp);
+        } catch {
+          copyFileSync(o.abs, tmp, constants.COPYFILE_FICLONE);
+        }
         renameSync(tmp, blob);
         added += o.size;
       }

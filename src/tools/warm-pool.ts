@@ -37,6 +37,9 @@ export interface WarmPoolOptions {
   onEvent?: (event: WarmEvent) => void;
 }
 
+/** An idle instance gives its place to another tool's extra instance only after this long unused. */
+const GROWTH_IDLE_MS = 1000;
+
 /** How often a document may be re-run because another document killed their shared (JSON) instance. */
 const COLLATERAL_RETRIES = 3;
 
@@ -179,6 +182,17 @@ export class WarmPool {
     }
   }
 
+  /**
+   * Starts one instance ahead of demand when the tool has none and the pool has room, so
+   * its start-up (a model load) overlaps other work. Does nothing otherwise.
+   */
+  prestart(spec: WarmToolSpec): void {
+    if (this.#closed) return;
+    validateSpec(spec);
+    const group = this.#groupFor(spec);
+    if (this.#serving(group) === 0 && this.#all.size < this.#maxProcesses) this.#start(group);
+  }
+
   /** Live instances (dead ones are forgotten). */
   list(): WarmInstanceInfo[] {
     const infos: WarmInstanceInfo[] = [];
@@ -301,7 +315,8 @@ export class WarmPool {
    */
   #pump(): void {
     if (this.#closed) return;
-    let slotsWanted = 0;
+    let starving = 0;
+    let growth = 0;
     for (const group of this.#groups.values()) {
       const waiting = group.waiting;
       while (waiting.size > 0) {
@@ -312,14 +327,16 @@ export class WarmPool {
         }
         const instance = this.#instanceFor(group);
         if (instance === null) {
-          slotsWanted += Math.max(0, Math.min(waiting.size, group.spec.instances - this.#serving(group)));
+          const serving = this.#serving(group);
+          if (serving === 0) starving++;
+          else growth += Math.max(0, Math.min(waiting.size, group.spec.instances - serving));
           break;
         }
         waiting.shift();
         instance.assign(waiter.job);
       }
     }
-    if (slotsWanted > 0) this.#evict(slotsWanted);
+    if (starving + growth > 0) this.#evict(starving, growth);
   }
 
   /**
@@ -376,10 +393,15 @@ export class WarmPool {
   }
 
   /**
-   * Makes room for `wanted` new instances: instances already stopping will free their slot;
-   * beyond those, stop the least recently used idle instances (of any tool).
+   * Makes room for new instances: instances already stopping will free their slot; beyond
+   * those, stop the least recently used idle instances (of any tool). A tool with no
+   * instance at all (`starving`) may take any idle one's place; a tool that merely wants
+   * more parallelism (`growth`) only takes the place of instances idle for GROWTH_IDLE_MS,
+   * or two busy pipeline stages would evict each other between documents and pay a
+   * start-up (a model load) each time.
    */
-  #evict(wanted: number): void {
+  #evict(starving: number, growth: number): void {
+    const wanted = starving + growth;
     const idle: WarmInstance[] = [];
     let stopping = 0;
     for (const instance of this.#all) {
@@ -400,7 +422,17 @@ export class WarmPool {
       }
     }
     idle.sort((a, b) => a.lastUsed - b.lastUsed);
-    for (const instance of idle.slice(0, Math.max(0, wanted - stopping))) void instance.stop('evicted', true); // a document waits for its place: keep Node alive
+    const now = performance.now();
+    let budget = Math.max(0, wanted - stopping);
+    let forStarving = Math.max(0, starving - stopping);
+    for (const instance of idle) {
+      if (budget === 0) break;
+      const longIdle = now - instance.lastUsed >= GROWTH_IDLE_MS;
+      if (forStarving === 0 && !longIdle) continue;
+      if (forStarving > 0) forStarving--;
+      budget--;
+      void instance.stop('evicted', true); // a document waits for its place: keep Node alive
+    }
   }
 }
 

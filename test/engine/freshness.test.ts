@@ -1,6 +1,6 @@
 // Freshness by content: what re-runs after each kind of change, counted from the fixture
 // tools' own invocation logs.
-import { utimesSync } from 'node:fs';
+import { renameSync, utimesSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pmbConfig, Project } from '../rig.js';
 
@@ -90,16 +90,28 @@ describe('freshness', () => {
     setup();
     await p.build();
     p.takeRuns();
-    p.write('out/a.parse', 'vandalised\n');
+    // An edit in place of a freshly built output also changes its cached blob (a hard
+    // link): the restore sees the wrong digest and runs the tool. Never a wrong output.
+    p.write('out/a.parse', 'vandalised in place\n');
+    await p.build();
+    expect(p.takeRuns()).toEqual(['parse -m models/parse.model']);
+    expect(p.read('out/a.parse')).toBe('v1|4|The cat sat .\nv1|4|On the mat .\n');
+    // An editor's atomic save (new file renamed over) and a deletion leave the cache
+    // intact: restored (same key), no tool runs.
+    p.write('out/a.parse.new', 'vandalised\n');
+    renameSync(p.path('out/a.parse.new'), p.path('out/a.parse'));
     p.remove('out/b.tok');
     await p.build();
-    // a.parse is restored from the cache (same key); b.tok likewise, so no tool runs at all.
     expect(p.takeRuns()).toEqual([]);
     expect(p.read('out/a.parse')).toBe('v1|4|The cat sat .\nv1|4|On the mat .\n');
     expect(p.read('out/b.tok')).toBe('A dog barked .\n');
-    await p.build({ useCache: false });
-    expect(p.takeRuns()).toEqual([]);
+    // A restored output is a copy: editing it in place leaves the cache intact.
     p.write('out/a.parse', 'vandalised again\n');
+    await p.build();
+    expect(p.takeRuns()).toEqual([]);
+    expect(p.read('out/a.parse')).toBe('v1|4|The cat sat .\nv1|4|On the mat .\n');
+    // --no-cache: the tool runs.
+    p.write('out/a.parse', 'and again\n');
     await p.build({ useCache: false });
     expect(p.takeRuns()).toEqual(['parse -m models/parse.model']);
   });
