@@ -48,7 +48,8 @@ export async function createReporter(mode: ReportMode, out: NodeJS.WriteStream =
           completed = e.completed;
           running.delete(e.target);
           if (lines === undefined) {
-            out.write(`[${completed}/${total}] ${e.rule} ${e.target}${e.outcome === 'restored' ? ' (restored from cache)' : ''}${e.unchanged === true ? ' (unchanged)' : ''} ${fmtMs(e.ms)}\n`);
+            const notes = [e.outcome === 'restored' ? 'restored from cache' : '', e.unchanged ? 'unchanged' : ''].filter((n) => n !== '');
+            out.write(`[${completed}/${total}] ${e.rule} ${e.target}${notes.length > 0 ? ` (${notes.join(', ')})` : ''} ${fmtMs(e.ms)}\n`);
           } else draw();
           break;
         case 'fail':
