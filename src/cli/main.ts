@@ -1,12 +1,32 @@
 #!/usr/bin/env node
 // The `pipe` command. Only commander and the subcommand registrations load at start-up;
 // each action imports its implementation when it runs.
-import { Command } from 'commander';
-import { registerBuild } from './build.js';
-import { registerClean } from './clean.js';
-import { registerStatus } from './status.js';
-import { registerWhy } from './why.js';
-import { VERSION } from '../version.js';
+//
+// `pipe run` runs once per document, so it skips even commander (~25 ms): its light client
+// (src/run/client.ts) starts before anything else loads. ESM evaluates static imports
+// before any code, so the imports below are dynamic: add new registrations the same way,
+// or every `pipe run` pays for them (test/run/latency-guard.test.ts checks).
+if (process.argv[2] === 'run') {
+  const { runMain } = await import('../run/client.js');
+  process.exit(await runMain(process.argv.slice(3)));
+}
+// `pipe build [targets...]` (no options) against a running daemon skips commander too.
+if (process.argv[2] === 'build') {
+  const { fastBuild } = await import('../daemon/fast-build.js');
+  const code = await fastBuild(process.argv.slice(3));
+  if (code !== undefined) process.exit(code);
+}
+const { Command } = await import('commander');
+const { registerBuild } = await import('./build.js');
+const { registerClean } = await import('./clean.js');
+const { registerStatus } = await import('./status.js');
+const { registerWhy } = await import('./why.js');
+const { registerRun } = await import('./run.js');
+const { registerTools } = await import('./tools.js');
+const { registerDaemon } = await import('./daemon.js');
+const { registerStop } = await import('./stop.js');
+const { registerWatch } = await import('./watch.js');
+const { VERSION } = await import('../version.js');
 
 const program = new Command('pipe')
   .description('incremental builds for document pipelines, with warm tools')
@@ -17,5 +37,10 @@ registerBuild(program);
 registerWhy(program);
 registerStatus(program);
 registerClean(program);
+registerRun(program);
+registerTools(program);
+registerWatch(program);
+registerDaemon(program);
+registerStop(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,82 @@
+// Starts a project's daemon in the background and waits, with a bound, until it answers.
+// Its stdout and stderr go to .pipe/daemon.log; a client whose daemon did not come up shows
+// the log's tail. Loaded only when no daemon answered.
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { unreachable } from '../util/result.js';
+import type { DaemonPaths } from './paths.js';
+
+/** A log beyond this size is started afresh rather than appended to. */
+const LOG_LIMIT = 1024 * 1024;
+
+export type StartFailure =
+  | { reason: 'daemon-exited'; code: number | null; signal: string | null }
+  | { reason: 'daemon-timeout'; afterMs: number }
+  | { reason: 'spawn-failed'; message: string };
+
+export interface StartOptions {
+  root: string;
+  config: string | null;
+  /** How long to wait for the socket to answer. */
+  waitMs: number;
+  /** Passed to `pipe daemon --idle-ms`; undefined: the daemon's default. */
+  idleMs?: number | undefined;
+}
+
+export async function startDaemon(paths: DaemonPaths, o: StartOptions): Promise<{ ok: true } | { ok: false; error: StartFailure }> {
+  mkdirSync(paths.pipeDir, { recursive: true });
+  const tooBig = (statSync(paths.log, { throwIfNoEntry: false })?.size ?? 0) > LOG_LIMIT;
+  const log = openSync(paths.log, tooBig ? 'w' : 'a', 0o600);
+  const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+  // A long-lived process whose live heap is small but whose builds make garbage in bursts:
+  // a small young generation and a collection when idle keep its resident memory down.
+  const args = ['--max-semi-space-size=2', '--expose-gc', main, 'daemon', '-C', o.root, ...(o.config !== null ? ['--config', o.config] : []), ...(o.idleMs !== undefined ? ['--idle-ms', String(o.idleMs)] : []), ...(process.env['PIPE_DAEMON_STAT_ALL'] === '1' ? ['--stat-all'] : [])];
+  let exited: { code: number | null; signal: string | null } | undefined;
+  try {
+    const child = spawn(process.execPath, args, { cwd: o.root, detached: true, stdio: ['ignore', log, log], env: process.env });
+    child.on('error', () => {});
+    child.on('exit', (code, signal) => (exited = { code, signal }));
+    child.unref();
+  } catch (e) {
+    return { ok: false, error: { reason: 'spawn-failed', message: (e as Error).message } };
+  } finally {
+    closeSync(log);
+  }
+  const started = Date.now();
+  let delay = 5;
+  for (;;) {
+    if (await answers(paths.socket)) return { ok: true };
+    // Exit status 0: another daemon won the race to start; keep waiting for its socket.
+    if (exited !== undefined && exited.code !== 0) return { ok: false, error: { reason: 'daemon-exited', ...exited } };
+    if (Date.now() - started > o.waitMs) return { ok: false, error: { reason: 'daemon-timeout', afterMs: o.waitMs } };
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 100);
+  }
+}
+
+/** True when something accepts connections on the socket. */
+export function answers(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(socket);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export function describeStartFailure(f: StartFailure): string {
+  switch (f.reason) {
+    case 'daemon-exited':
+      return `the daemon exited at start (${f.signal !== null ? `killed by ${f.signal}` : `status ${f.code}`})`;
+    case 'daemon-timeout':
+      return `the daemon did not answer within ${f.afterMs} ms`;
+    case 'spawn-failed':
+      return `could not start the daemon: ${f.message}`;
+    default:
+      return unreachable(f);
+  }
+}

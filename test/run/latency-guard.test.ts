@@ -1,0 +1,51 @@
+// `pipe run` runs once per document: its client must load nothing but main.js and
+// run/client.js (no commander, no pool; see src/cli/main.ts). This checks what loads.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { CLI, RunProject } from './rig.js';
+
+let p: RunProject;
+beforeEach(() => {
+  p = new RunProject();
+});
+afterEach(async () => {
+  await p.dispose();
+});
+
+it('a warm pipe run call loads only main.js and run/client.js', async () => {
+  await p.run(['-w', '60', '--', './upper_lines.py'], 'warm up\n');
+  // A resolve hook names every ES module; require.cache names CommonJS ones (commander is CommonJS).
+  writeFileSync(
+    join(p.root, 'hooks.mjs'),
+    `import { writeSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  if (r.url.startsWith('file:') && !r.url.includes('/probe.mjs')) writeSync(2, 'ESM ' + r.url + '\\n');
+  return r;
+}
+`,
+  );
+  writeFileSync(
+    join(p.root, 'probe.mjs'),
+    `import { register, createRequire } from 'node:module';
+register('./hooks.mjs', import.meta.url);
+const require = createRequire(import.meta.url);
+process.on('exit', () => process.stderr.write('CJS ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));
+`,
+  );
+  const r = spawnSync(process.execPath, ['--import', join(p.root, 'probe.mjs'), CLI, 'run', '-w', '60', '--', './upper_lines.py'], { cwd: p.root, input: 'x\n', env: p.env() });
+  expect(r.status, String(r.stderr)).toBe(0);
+  expect(String(r.stdout)).toBe('X\n');
+  const stderr = String(r.stderr);
+  const esm = [...stderr.matchAll(/^ESM file:\/\/.*\/dist\/(.*)$/gm)].map((m) => m[1]);
+  expect(esm).toEqual(['cli/main.js', 'run/client.js']);
+  expect(/^CJS (.*)$/m.exec(stderr)?.[1]).toBe('[]');
+});
+
+it('pipe --help lists run and tools', async () => {
+  const r = await p.cli(['--help']);
+  expect(r.stdout.toString()).toMatch(/\brun \[options\] <command\.\.\.>/);
+  expect(r.stdout.toString()).toMatch(/\btools \[options\]/);
+});
