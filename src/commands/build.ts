@@ -7,7 +7,7 @@
 import { join, relative, resolve } from 'node:path';
 import type { BuildEvent, BuildSummary } from '../engine/build.js';
 import type { Task } from '../plan/graph.js';
-import { coneOf, readPlanIndex, writePlanIndex } from '../plan/plan-index.js';
+import { coneOf } from '../plan/plan-index.js';
 import { runBuild } from '../engine/build.js';
 import type { Session } from '../engine/session.js';
 import { warmRunner } from '../engine/warm-runner.js';
@@ -69,8 +69,8 @@ export async function executeBuild(session: Session, req: BuildRequest, io: Io, 
       onEvent({ type: 'done', ok: true, counts: { fresh: marker.tasks, built: 0, restored: 0, failed: 0, skipped: 0, 'would-run': 0 }, ms: 0, noPlan: true });
       return 0;
     }
-    const index = readPlanIndex(session.planIndexPath, world);
-    cone = index === undefined ? undefined : coneOf(pipeline, index, changed);
+    const graph = session.indexGraph(world);
+    cone = graph === undefined ? undefined : coneOf(graph, changed);
     phase('cone');
   }
   if (cone !== undefined) {
@@ -98,7 +98,7 @@ export async function executeBuild(session: Session, req: BuildRequest, io: Io, 
   if (x.signal?.aborted === true) return 130;
   if (full && summary.ok && !summary.treeIdentity) {
     session.markClean({ world, tasks: sel.tasks.length });
-    writePlanIndex(session.planIndexPath, world, plan.tasks, pipeline);
+    session.savePlanIndex(world, plan.tasks);
   }
   return summary.ok ? 0 : 1;
 }

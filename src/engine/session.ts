@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import { findConfig, loadConfig, type LoadFailure } from '../config/load-config.js';
 import { validateConfig, type Diagnostic, type Pipeline } from '../config/validate.js';
 import { StatCache } from '../hash/stat-cache.js';
-import { buildPlan, type Plan, type PlanFailure } from '../plan/graph.js';
+import { buildPlan, type Plan, type PlanFailure, type Task } from '../plan/graph.js';
+import { indexGraph, readPlanIndex, writePlanIndex, type IndexGraph } from '../plan/plan-index.js';
 import { scanExisting } from '../plan/scan.js';
 import { OutputCache } from '../store/output-cache.js';
 import { StateStore, type CleanMarker, type StoreFailure, type TaskRecord, type TaskWrite } from '../store/state-store.js';
@@ -40,6 +41,7 @@ export class Session {
 
   /** See CleanMarker; cleared by any write, set again after a successful full build. */
   #clean: CleanMarker | undefined;
+  #indexGraph: { world: Digest; graph: IndexGraph } | undefined;
   #rawDigest: Digest | undefined;
 
   private constructor(root: string, store: StateStore, stats: StatCache, records: () => Map<string, TaskRecord>, configFile: string | undefined) {
@@ -72,6 +74,7 @@ export class Session {
     const v = validateConfig(loaded.value.file, loaded.value.raw);
     if (!v.ok) return err({ reason: 'invalid-config', diagnostics: v.error });
     this.pipeline = v.value;
+    this.#indexGraph = undefined;
     this.#rawDigest = digestBytes(JSON.stringify(loaded.value.raw));
     this.configDependencies = loaded.value.dependencies;
     this.#cache = undefined;
@@ -119,7 +122,23 @@ export class Session {
     return m !== undefined && m.world === world ? m : undefined;
   }
 
-  get planIndexPath(): string {
+  /** The last complete plan's index for `world`, decoded once and kept (see plan-index.ts). */
+  indexGraph(world: Digest): IndexGraph | undefined {
+    if (this.#indexGraph?.world === world) return this.#indexGraph.graph;
+    const pipeline = this.pipeline;
+    const index = pipeline === undefined ? undefined : readPlanIndex(this.#planIndexPath, world);
+    const graph = index === undefined || pipeline === undefined ? undefined : indexGraph(pipeline, index);
+    this.#indexGraph = graph === undefined ? undefined : { world, graph };
+    return graph;
+  }
+
+  savePlanIndex(world: Digest, tasks: readonly Task[]): void {
+    if (this.pipeline === undefined) return;
+    writePlanIndex(this.#planIndexPath, world, tasks, this.pipeline);
+    this.#indexGraph = undefined;
+  }
+
+  get #planIndexPath(): string {
     return join(this.pipeDir, 'plan-index.json');
   }
 

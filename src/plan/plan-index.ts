@@ -39,15 +39,17 @@ export function readPlanIndex(path: string, world: string): PlanIndex | undefine
   }
 }
 
-/**
- * The tasks that read or write any changed path, and everything downstream of them, as
- * linked Task objects in topological order; undefined when a changed path is neither an
- * input nor an output of any task (a tool's file, say: then the caller plans in full).
- */
-export function coneOf(pipeline: Pipeline, index: PlanIndex, changed: readonly string[]): { tasks: Task[]; total: number } | undefined {
-  const all: Task[] = [];
-  const readers = new Map<string, Task[]>();
-  const producer = new Map<string, Task>();
+/** The index decoded once per world: a daemon keeps it across builds (see Session.indexGraph). */
+export interface IndexGraph {
+  rows: { rule: Rule; bindings: Record<string, string>; inputs: string[]; outputs: string[] }[];
+  readers: Map<string, number[]>;
+  producer: Map<string, number>;
+}
+
+export function indexGraph(pipeline: Pipeline, index: PlanIndex): IndexGraph | undefined {
+  const rows: IndexGraph['rows'] = [];
+  const readers = new Map<string, number[]>();
+  const producer = new Map<string, number>();
   for (const row of index.tasks) {
     const rule = pipeline.rules[row[0] as number];
     if (rule === undefined) return undefined;
@@ -63,42 +65,55 @@ export function coneOf(pipeline: Pipeline, index: PlanIndex, changed: readonly s
       inputs = rule.inputs.map((p) => p.substitute(bindings));
       outputs = rule.outputs.map((p) => p.substitute(bindings));
     }
-    const t: Task = { id: outputs.join('\n'), rule, bindings, inputs, outputs, deps: [], dependents: [], order: all.length };
-    all.push(t);
+    const at = rows.length;
+    rows.push({ rule, bindings, inputs, outputs });
     for (const i of inputs) {
       let list = readers.get(i);
       if (list === undefined) readers.set(i, (list = []));
-      list.push(t);
+      list.push(at);
     }
-    for (const o of outputs) producer.set(o, t);
+    for (const o of outputs) producer.set(o, at);
   }
-  const cone = new Set<Task>();
-  const stack: Task[] = [];
+  return { rows, readers, producer };
+}
+
+/**
+ * The tasks that read or write any changed path, and everything downstream of them, as
+ * new linked Task objects in topological order; undefined when a changed path is neither
+ * an input nor an output of any task (a tool's file, say: then the caller plans in full).
+ */
+export function coneOf(graph: IndexGraph, changed: readonly string[]): { tasks: Task[]; total: number } | undefined {
+  const cone = new Set<number>();
+  const stack: number[] = [];
   for (const c of changed) {
-    const r = readers.get(c);
-    const p = producer.get(c);
+    const r = graph.readers.get(c);
+    const p = graph.producer.get(c);
     if (r === undefined && p === undefined) return undefined;
-    for (const t of [...(r ?? []), ...(p !== undefined ? [p] : [])]) stack.push(t);
+    if (r !== undefined) stack.push(...r);
+    if (p !== undefined) stack.push(p);
   }
   while (stack.length > 0) {
-    const t = stack.pop() as Task;
-    if (cone.has(t)) continue;
-    cone.add(t);
-    for (const o of t.outputs) for (const d of readers.get(o) ?? []) stack.push(d);
+    const i = stack.pop() as number;
+    if (cone.has(i)) continue;
+    cone.add(i);
+    for (const o of graph.rows[i]?.outputs ?? []) stack.push(...(graph.readers.get(o) ?? []));
   }
-  // Index order is the plan's topological order; link dependencies inside the cone only
-  // (a dependency outside it is fresh by the argument above).
-  const tasks = all.filter((t) => cone.has(t));
-  for (const t of tasks) {
-    const seen = new Set<Task>();
-    for (const i of t.inputs) {
-      const p = producer.get(i);
-      if (p !== undefined && cone.has(p) && !seen.has(p)) {
-        seen.add(p);
-        t.deps.push(p);
-        p.dependents.push(t);
+  // Row order is the plan's topological order; dependencies are linked inside the cone only
+  // (one outside it is fresh by the argument at the top of this file).
+  const order = [...cone].sort((a, b) => a - b);
+  const made = new Map<number, Task>();
+  for (const i of order) {
+    const r = graph.rows[i] as IndexGraph['rows'][number];
+    const t: Task = { id: r.outputs.join('\n'), rule: r.rule, bindings: r.bindings, inputs: r.inputs, outputs: r.outputs, deps: [], dependents: [], order: i };
+    made.set(i, t);
+    for (const input of r.inputs) {
+      const p = graph.producer.get(input);
+      const dep = p === undefined ? undefined : made.get(p);
+      if (dep !== undefined && !t.deps.includes(dep)) {
+        t.deps.push(dep);
+        dep.dependents.push(t);
       }
     }
   }
-  return { tasks, total: all.length };
+  return { tasks: [...made.values()], total: graph.rows.length };
 }
