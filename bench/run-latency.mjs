@@ -11,7 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(REPO, 'dist', 'cli', 'main.js');
+// The installed `pipe` (package.json bin): the CommonJS launcher.
+const CLI = join(REPO, 'dist', 'cli', 'pipe.cjs');
 const CALLS = Number(process.argv[2] ?? 50);
 
 const dir = mkdtempSync(join(tmpdir(), 'docpipe-run-latency-'));

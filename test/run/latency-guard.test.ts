@@ -49,3 +49,37 @@ it('pipe --help lists run and tools', async () => {
   expect(r.stdout.toString()).toMatch(/\brun \[options\] <command\.\.\.>/);
   expect(r.stdout.toString()).toMatch(/\btools \[options\]/);
 });
+
+it('through the installed launcher (bin: pipe.cjs) a warm call loads no ES module, only the CommonJS client', async () => {
+  await p.run(['-w', '60', '--', './upper_lines.py'], 'warm up\n');
+  writeFileSync(
+    join(p.root, 'hooks.mjs'),
+    `import { writeSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  if (r.url.startsWith('file:') && !r.url.includes('/probe.mjs')) writeSync(2, 'ESM ' + r.url + '\\n');
+  return r;
+}
+`,
+  );
+  writeFileSync(
+    join(p.root, 'probe.mjs'),
+    `import { register, createRequire } from 'node:module';
+register('./hooks.mjs', import.meta.url);
+const require = createRequire(import.meta.url);
+process.on('exit', () => process.stderr.write('CJS ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));
+`,
+  );
+  const launcher = CLI.replace(/main\.js$/, 'pipe.cjs');
+  const r = spawnSync(process.execPath, ['--import', join(p.root, 'probe.mjs'), launcher, 'run', '-w', '60', '--', './upper_lines.py'], { cwd: p.root, input: 'x\n', env: p.env() });
+  expect(r.status, String(r.stderr)).toBe(0);
+  expect(String(r.stdout)).toBe('X\n');
+  const stderr = String(r.stderr);
+  // The hook sees the entry point resolved (a .cjs file, so loaded as CommonJS) and nothing else.
+  expect([...stderr.matchAll(/^ESM file:\/\/.*\/dist\/(.*)$/gm)].map((m) => m[1])).toEqual(['cli/pipe.cjs']);
+  const cjs = (JSON.parse(/^CJS (.*)$/m.exec(stderr)?.[1] ?? '[]') as string[]).map((f) => f.replace(/.*\/dist\//, ''));
+  expect(cjs).toEqual(['cli/pipe.cjs', 'run/client.cjs']);
+  // Every other command goes on to the ES-module CLI.
+  const v = spawnSync(process.execPath, [launcher, '--version'], { encoding: 'utf8' });
+  expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+});
