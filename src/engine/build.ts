@@ -12,7 +12,7 @@ import { blobSize, removeQuietly } from '../store/output-cache.js';
 import type { TaskRecord } from '../store/state-store.js';
 import { runCold, type ColdFailure } from '../tools/cold-runner.js';
 import type { WarmFailure } from '../tools/warm-pool.js';
-import { err, ok, unreachable, type Result } from '../util/result.js';
+import { err, ok, type Result } from '../util/result.js';
 import { explainChange, fingerprint, PENDING, type Fingerprint } from './fingerprint.js';
 import type { Session } from './session.js';
 import { commandFor } from './substitute.js';
@@ -444,23 +444,4 @@ function sameDevice(a: string, b: string): boolean {
 
 function sameOutputs(a: [string, Digest][], b: [string, Digest][]): boolean {
   return a.length === b.length && a.every(([p, d], i) => b[i]?.[0] === p && b[i]?.[1] === d);
-}
-
-export function outcomeLabel(o: Outcome): string {
-  switch (o) {
-    case 'fresh':
-      return 'up to date';
-    case 'built':
-      return 'built';
-    case 'restored':
-      return 'restored from cache';
-    case 'failed':
-      return 'failed';
-    case 'skipped':
-      return 'skipped';
-    case 'would-run':
-      return 'would run';
-    default:
-      return unreachable(o);
-  }
 }

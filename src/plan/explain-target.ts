@@ -3,7 +3,6 @@
 import type { Pipeline } from '../config/validate.js';
 import { closest } from '../util/closest.js';
 import type { Plan } from './graph.js';
-import { substitute } from './pattern.js';
 
 export function explainUnmatched(pipeline: Pipeline, plan: Plan, target: string, depth = 0): string[] {
   const lines: string[] = [];
@@ -16,7 +15,7 @@ export function explainUnmatched(pipeline: Pipeline, plan: Plan, target: string,
       }
       const b = out.match(target);
       if (b === undefined) continue;
-      const inputs = rule.inputs.map((p) => substitute(p, b));
+      const inputs = rule.inputs.map((p) => p.substitute(b));
       const missing = inputs.filter((i) => !plan.sources.has(i) && !plan.byOutput.has(i));
       if (missing.length === 0) continue;
       lines.push(`${pad}rule '${rule.name}' could make ${target} from ${inputs.join(', ')}, but ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing${depth < 3 ? '' : ''}`);

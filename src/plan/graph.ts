@@ -5,7 +5,6 @@
 import { posix } from 'node:path';
 import type { Pipeline, Rule } from '../config/validate.js';
 import { err, ok, type Result } from '../util/result.js';
-import { substitute } from './pattern.js';
 
 export interface Task {
   /** Outputs joined by newlines: a task is the unique producer of its outputs. */
@@ -83,11 +82,11 @@ export function buildPlan({ pipeline, existing, knownOutputs }: PlanInput): Resu
   };
 
   const tryRule = (rule: Rule, bindings: Record<string, string>): void => {
-    const outputs = rule.outputs.map((p) => substitute(p, bindings));
+    const outputs = rule.outputs.map((p) => p.substitute(bindings));
     const first = outputs[0] ?? '';
     const existingTask = producer.get(first);
     if (existingTask !== undefined && existingTask !== null && existingTask.rule === rule) return;
-    const inputs = rule.inputs.map((p) => substitute(p, bindings));
+    const inputs = rule.inputs.map((p) => p.substitute(bindings));
     for (const i of inputs) {
       if (outputs.includes(i)) {
         failure ??= { reason: 'input-is-output', rule: rule.name, path: i };

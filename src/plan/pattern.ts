@@ -93,10 +93,6 @@ export function parsePattern(source: string): Result<Pattern, string> {
   return ok({ source, wildcards, glob: false, match, substitute, scan: source.replace(WILDCARD, '*').replace(/\*+/g, '*') });
 }
 
-/** Fills a pattern's wildcards; every wildcard must be bound. */
-export function substitute(p: Pattern, bindings: Readonly<Record<string, string>>): string {
-  return p.substitute(bindings);
-}
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -17,6 +17,14 @@ function setup(): Project {
   return p;
 }
 
+/** The project built once, with the tool-run log cleared. */
+async function built(): Promise<Project> {
+  setup();
+  await p.build();
+  p.takeRuns();
+  return p;
+}
+
 const kinds = (runs: string[]): string[] => runs.map((r) => r.split(' ')[0] ?? '').sort();
 
 describe('freshness', () => {
@@ -34,9 +42,7 @@ describe('freshness', () => {
   });
 
   it('early cutoff: a whitespace-only edit re-runs tokenize and not parse', async () => {
-    setup();
-    await p.build();
-    p.takeRuns();
+    await built();
     p.write('data/a.txt', 'The   cat  sat .\nOn the     mat .\n');
     const r = await p.build();
     expect(r.summary.ok).toBe(true);
@@ -46,9 +52,7 @@ describe('freshness', () => {
   });
 
   it('a content edit re-runs exactly its chain and the gather', async () => {
-    setup();
-    await p.build();
-    p.takeRuns();
+    await built();
     p.write('data/b.txt', 'A dog barked loudly .\n');
     await p.build();
     expect(kinds(p.takeRuns())).toEqual(['parse', 'stats', 'tok']);
@@ -56,9 +60,7 @@ describe('freshness', () => {
   });
 
   it('touch without change re-runs nothing', async () => {
-    setup();
-    await p.build();
-    p.takeRuns();
+    await built();
     const future = new Date(Date.now() + 60_000);
     utimesSync(p.path('data/a.txt'), future, future);
     utimesSync(p.path('models/parse.model'), future, future);
@@ -68,9 +70,7 @@ describe('freshness', () => {
   });
 
   it('a model file change re-runs exactly the stages of the tool that uses it', async () => {
-    setup();
-    await p.build();
-    p.takeRuns();
+    await built();
     p.write('models/parse.model', 'v2\n');
     await p.build();
     expect(kinds(p.takeRuns())).toEqual(['parse', 'parse', 'stats']);
@@ -78,18 +78,14 @@ describe('freshness', () => {
   });
 
   it('a command-line change re-runs that rule; identical output cuts off the rest', async () => {
-    setup();
-    await p.build();
-    p.takeRuns();
+    await built();
     p.write('pipeline.config.ts', pmbConfig({ tokArgs: ['--unused-flag'] }));
     await p.build();
     expect(kinds(p.takeRuns())).toEqual(['tok', 'tok']);
   });
 
   it('an output edited or deleted by hand is rebuilt', async () => {
-    setup();
-    await p.build();
-    p.takeRuns();
+    await built();
     // An edit in place of a freshly built output also changes its cached blob (a hard
     // link): the restore sees the wrong digest and runs the tool. Never a wrong output.
     p.write('out/a.parse', 'vandalised in place\n');

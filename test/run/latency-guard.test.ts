@@ -14,9 +14,13 @@ afterEach(async () => {
   await p.dispose();
 });
 
-it('a warm pipe run call loads only main.js and run/client.js', async () => {
+/**
+ * Runs one warm `pipe run` call through `entry` with a probe that names what loads: a
+ * resolve hook reports every ES module, require.cache every CommonJS one (commander is
+ * CommonJS). Returns paths below dist/.
+ */
+async function probeRun(entry: string): Promise<{ esm: string[]; cjs: string[] }> {
   await p.run(['-w', '60', '--', './upper_lines.py'], 'warm up\n');
-  // A resolve hook names every ES module; require.cache names CommonJS ones (commander is CommonJS).
   writeFileSync(
     join(p.root, 'hooks.mjs'),
     `import { writeSync } from 'node:fs';
@@ -35,13 +39,19 @@ const require = createRequire(import.meta.url);
 process.on('exit', () => process.stderr.write('CJS ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));
 `,
   );
-  const r = spawnSync(process.execPath, ['--import', join(p.root, 'probe.mjs'), CLI, 'run', '-w', '60', '--', './upper_lines.py'], { cwd: p.root, input: 'x\n', env: p.env() });
+  const r = spawnSync(process.execPath, ['--import', join(p.root, 'probe.mjs'), entry, 'run', '-w', '60', '--', './upper_lines.py'], { cwd: p.root, input: 'x\n', env: p.env() });
   expect(r.status, String(r.stderr)).toBe(0);
   expect(String(r.stdout)).toBe('X\n');
   const stderr = String(r.stderr);
-  const esm = [...stderr.matchAll(/^ESM file:\/\/.*\/dist\/(.*)$/gm)].map((m) => m[1]);
+  const esm = [...stderr.matchAll(/^ESM file:\/\/.*\/dist\/(.*)$/gm)].map((m) => m[1] as string);
+  const cjs = (JSON.parse(/^CJS (.*)$/m.exec(stderr)?.[1] ?? '[]') as string[]).map((f) => f.replace(/.*\/dist\//, ''));
+  return { esm, cjs };
+}
+
+it('a warm pipe run call loads only main.js and run/client.js', async () => {
+  const { esm, cjs } = await probeRun(CLI);
   expect(esm).toEqual(['cli/main.js', 'run/client.js']);
-  expect(/^CJS (.*)$/m.exec(stderr)?.[1]).toBe('[]');
+  expect(cjs).toEqual([]);
 });
 
 it('pipe --help lists run and tools', async () => {
@@ -51,33 +61,10 @@ it('pipe --help lists run and tools', async () => {
 });
 
 it('through the installed launcher (bin: pipe.cjs) a warm call loads no ES module, only the CommonJS client', async () => {
-  await p.run(['-w', '60', '--', './upper_lines.py'], 'warm up\n');
-  writeFileSync(
-    join(p.root, 'hooks.mjs'),
-    `import { writeSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const r = await next(specifier, context);
-  if (r.url.startsWith('file:') && !r.url.includes('/probe.mjs')) writeSync(2, 'ESM ' + r.url + '\\n');
-  return r;
-}
-`,
-  );
-  writeFileSync(
-    join(p.root, 'probe.mjs'),
-    `import { register, createRequire } from 'node:module';
-register('./hooks.mjs', import.meta.url);
-const require = createRequire(import.meta.url);
-process.on('exit', () => process.stderr.write('CJS ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));
-`,
-  );
   const launcher = CLI.replace(/main\.js$/, 'pipe.cjs');
-  const r = spawnSync(process.execPath, ['--import', join(p.root, 'probe.mjs'), launcher, 'run', '-w', '60', '--', './upper_lines.py'], { cwd: p.root, input: 'x\n', env: p.env() });
-  expect(r.status, String(r.stderr)).toBe(0);
-  expect(String(r.stdout)).toBe('X\n');
-  const stderr = String(r.stderr);
+  const { esm, cjs } = await probeRun(launcher);
   // The hook sees the entry point resolved (a .cjs file, so loaded as CommonJS) and nothing else.
-  expect([...stderr.matchAll(/^ESM file:\/\/.*\/dist\/(.*)$/gm)].map((m) => m[1])).toEqual(['cli/pipe.cjs']);
-  const cjs = (JSON.parse(/^CJS (.*)$/m.exec(stderr)?.[1] ?? '[]') as string[]).map((f) => f.replace(/.*\/dist\//, ''));
+  expect(esm).toEqual(['cli/pipe.cjs']);
   expect(cjs).toEqual(['cli/pipe.cjs', 'run/client.cjs']);
   // Every other command goes on to the ES-module CLI.
   const v = spawnSync(process.execPath, [launcher, '--version'], { encoding: 'utf8' });
