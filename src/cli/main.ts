@@ -7,8 +7,11 @@
 // before any code, so the imports below are dynamic: add new registrations the same way,
 // or every `pipe run` pays for them (test/run/latency-guard.test.ts checks).
 if (process.argv[2] === 'run') {
-  const { runMain } = await import('../run/client.js');
-  process.exit(await runMain(process.argv.slice(3)));
+  // The bundled CommonJS client (scripts/build-cjs.mjs): one file, where the ES build of
+  // src/run/client.ts would load each helper it imports as a module of its own.
+  const { createRequire } = await import('node:module');
+  const client = createRequire(import.meta.url)('../run/client.cjs') as typeof import('../run/client.js');
+  process.exit(await client.runMain(process.argv.slice(3)));
 }
 // `pipe build [targets...]` (no options) against a running daemon skips commander too.
 if (process.argv[2] === 'build') {

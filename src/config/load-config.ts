@@ -6,12 +6,13 @@
 // .pipe/config-cache.json, keyed by the stat signatures of every file it loaded (found in
 // require.cache). A config whose sources read the environment or the filesystem is
 // evaluated every time instead.
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { err, ok, type Result } from '../util/result.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 export const CONFIG_NAMES = ['pipeline.config.ts', 'pipeline.config.mts', 'pipeline.config.js', 'pipeline.config.mjs'] as const;
 
@@ -118,9 +119,7 @@ function writeCache(cachePath: string, file: string, dependencies: string[], raw
       deps.push(s);
     }
     const body: CacheFile = { version: 1, file, deps, writtenAt: Date.now(), raw };
-    const tmp = `${cachePath}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(body));
-    renameSync(tmp, cachePath);
+    writeFileAtomic(cachePath, JSON.stringify(body));
   } catch {
     // The cache is an optimisation; failing to write it changes nothing else.
   }

@@ -9,7 +9,7 @@
 // daemon's mutex (the kernel releases it with the process), so a new daemon takes the lock
 // first and only then removes a socket file left behind and listens. Shut-down is the
 // mirror image: stop listening, remove the socket and record, then release the store.
-import { chmodSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -40,6 +40,7 @@ import type { WhyMessage } from './messages/why.js';
 import { daemonPaths, readRecord, type DaemonPaths, type DaemonRecord } from './paths.js';
 import { encode, LineDecoder, PROTOCOL, VOLATILE_ENV } from './protocol.js';
 import { answers } from './start.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 export interface DaemonOptions {
   /** Absolute project root. */
@@ -176,9 +177,7 @@ export class Daemon implements WatchHost {
       process.umask(mask);
     }
     const record: DaemonRecord = { pid: process.pid, socket: paths.socket, version: VERSION, protocol: PROTOCOL, root: o.root, config: o.config, startedAt: new Date().toISOString() };
-    const tmp = `${paths.record}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(record, null, 2) + '\n', { mode: 0o600 });
-    renameSync(tmp, paths.record);
+    writeFileAtomic(paths.record, JSON.stringify(record, null, 2) + '\n', { mode: 0o600 });
     const daemon = new Daemon(o, paths, session.value, server);
     o.log(`daemon ${VERSION} (protocol ${PROTOCOL}) pid ${process.pid} serving ${o.root} on ${paths.socket}`);
     // Load the pipeline and learn the directories to watch before the first client's job.

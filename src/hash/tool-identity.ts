@@ -1,10 +1,12 @@
 // A tool's identity: content digests of its resolved executable, of every argument naming
 // an existing file or directory, of its declared `files`, and the values of its `env`.
 // Two runs with equal identities are guaranteed to use the same tool bytes.
-import { accessSync, constants, readdirSync, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { Tool } from '../config/validate.js';
 import type { IdentityPart } from '../store/state-store.js';
+import { resolveExecutable, searchedFor } from '../util/resolve-executable.js';
+import { treeFiles } from '../util/tree-files.js';
 import { err, ok, type Result } from '../util/result.js';
 import { digestBytes, digestFields, type Digest } from './digest.js';
 import type { StatCache } from './stat-cache.js';
@@ -30,7 +32,7 @@ export function toolIdentity(tool: Tool, root: string, stats: StatCache, env: No
       reason: 'tool-not-found',
       tool: tool.name,
       command: argv0,
-      searched: argv0.includes('/') ? resolve(root, argv0) : `PATH=${env['PATH'] ?? ''}`,
+      searched: searchedFor(argv0, root, env),
     });
   }
   const parts: IdentityPart[] = [];
@@ -58,28 +60,6 @@ export function toolIdentity(tool: Tool, root: string, stats: StatCache, env: No
   return ok({ digest, parts, executable, hasDirectory: dirs.seen });
 }
 
-export function resolveExecutable(argv0: string, root: string, env: NodeJS.ProcessEnv): string | undefined {
-  if (argv0.includes('/')) {
-    const p = isAbsolute(argv0) ? argv0 : resolve(root, argv0);
-    return isExecutable(p) ? p : undefined;
-  }
-  for (const dir of (env['PATH'] ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const p = join(dir, argv0);
-    if (isExecutable(p)) return p;
-  }
-  return undefined;
-}
-
-function isExecutable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** Digest of a file, or of a directory tree (names and contents), via the stat cache. */
 function digestTree(abs: string, root: string, stats: StatCache, dirs: { seen: boolean }): Digest | undefined {
   const st = statSync(abs, { throwIfNoEntry: false });
@@ -90,18 +70,10 @@ function digestTree(abs: string, root: string, stats: StatCache, dirs: { seen: b
   if (!st.isDirectory()) return undefined;
   dirs.seen = true;
   const fields: string[] = [];
-  const walk = (dir: string, rel: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = join(dir, e.name);
-      const r = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(p, r);
-      else if (e.isFile()) {
-        const s = stats.state(p, cacheKey(p, root));
-        if (s !== undefined) fields.push(r, s.digest);
-      }
-    }
-  };
-  walk(abs, '');
+  for (const f of treeFiles(abs)) {
+    const s = stats.state(f.abs, cacheKey(f.abs, root));
+    if (s !== undefined) fields.push(f.rel, s.digest);
+  }
   return digestFields(fields);
 }
 

@@ -3,9 +3,10 @@
 // by construction the same as then, so a build after a few content edits need only rebuild
 // the tasks downstream of the changed files: the "cone". Every other task was fresh at the
 // last complete build and none of its inputs, outputs or tools changed its stat since.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Pipeline, Rule } from '../config/validate.js';
 import type { Task } from './graph.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 export interface PlanIndex {
   version: 1;
@@ -25,9 +26,7 @@ export function writePlanIndex(path: string, world: string, tasks: readonly Task
     return t.rule.kind === 'gather' ? [ri, ...t.inputs] : [ri, ...ruleWildcards(t.rule).map((w) => t.bindings[w] ?? '')];
   });
   const body: PlanIndex = { version: 1, world, tasks: rows };
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(body));
-  renameSync(tmp, path);
+  writeFileAtomic(path, JSON.stringify(body));
 }
 
 export function readPlanIndex(path: string, world: string): PlanIndex | undefined {

@@ -8,11 +8,14 @@
 // a tool file must be hashed, node:child_process when a server must be started. Its
 // sections (arguments, identity, rendezvous paths, frames, the call) are what the server
 // and `pipe tools` share with it; protocol.ts holds the message types.
-import { accessSync, chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync, type Stats } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeSync, type Stats } from 'node:fs';
 import { connect } from 'node:net';
-import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { resolveExecutable, searchedFor } from '../util/resolve-executable.js';
+import { treeFiles } from '../util/tree-files.js';
 import type { RunRequest, RunResponse } from './protocol.js';
 import type { Started } from './start-server.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 // ==== arguments ==============================================================================
 
@@ -178,8 +181,6 @@ const RACY_WINDOW_MS = 20;
 const SLICE = 4 * 1024 * 1024;
 /** A directory argument is hashed file by file up to this many files; the rest count by name and stat. */
 const MAX_TREE_FILES = 2000;
-/** Directories inside a directory argument that never belong to a tool. */
-const SKIP_DIRS = new Set(['.pipe', '.git', 'node_modules', '__pycache__']);
 /** The cache forgets its oldest entries beyond this. */
 const MAX_CACHE_ENTRIES = 4000;
 
@@ -194,7 +195,7 @@ export async function runIdentity(command: readonly string[], cwd: string, frami
   const argv0 = command[0] ?? '';
   const executable = resolveExecutable(argv0, cwd, env);
   if (executable === undefined) {
-    return { ok: false, error: { reason: 'command-not-found', command: argv0, searched: argv0.includes('/') ? resolve(cwd, argv0) : `PATH=${env['PATH'] ?? ''}` } };
+    return { ok: false, error: { reason: 'command-not-found', command: argv0, searched: searchedFor(argv0, cwd, env) } };
   }
   const cache = new DigestCache(digestCachePath(dir));
   const files: [string, string][] = [];
@@ -219,59 +220,15 @@ export async function runIdentity(command: readonly string[], cwd: string, frami
   };
 }
 
-/**
- * Absolute path of the executable argv0 names: relative to cwd when it has a '/', else found
- * on PATH. The rule of src/hash/tool-identity.ts, repeated because importing that module
- * loads node:crypto (~2-10 ms) on every call.
- */
-export function resolveExecutable(argv0: string, cwd: string, env: NodeJS.ProcessEnv): string | undefined {
-  if (argv0 === '') return undefined;
-  if (argv0.includes('/')) {
-    const p = isAbsolute(argv0) ? argv0 : resolve(cwd, argv0);
-    return isExecutable(p) ? p : undefined;
-  }
-  for (const d of (env['PATH'] ?? '').split(delimiter)) {
-    if (d === '') continue;
-    const p = resolve(cwd, d, argv0);
-    if (isExecutable(p)) return p;
-  }
-  return undefined;
-}
-
-function isExecutable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** Names and content digests of the files under `root`, in a fixed order. */
 async function treeDigest(root: string, cache: DigestCache): Promise<string> {
   const fields: string[] = [];
   let hashed = 0;
-  const walk = async (abs: string, rel: string): Promise<void> => {
-    let entries;
-    try {
-      entries = readdirSync(abs, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const p = join(abs, e.name);
-      const r = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) await walk(p, r);
-      } else if (e.isFile()) {
-        const st = statSync(p, { throwIfNoEntry: false });
-        if (st === undefined) continue;
-        fields.push(r, hashed++ < MAX_TREE_FILES ? await cache.digest(p, st) : `stat:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`);
-      }
-    }
-  };
-  await walk(root, '');
+  for (const f of treeFiles(root)) {
+    const st = statSync(f.abs, { throwIfNoEntry: false });
+    if (st === undefined) continue;
+    fields.push(f.rel, hashed++ < MAX_TREE_FILES ? await cache.digest(f.abs, st) : `stat:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`);
+  }
   const h = await newHasher();
   return h.update(Buffer.from(fields.join('\u0000'), 'utf8')).digest('base64url');
 }
@@ -334,10 +291,8 @@ class DigestCache {
     if (!this.#dirty) return;
     const names = Object.keys(this.#files);
     for (const name of names.slice(0, Math.max(0, names.length - MAX_CACHE_ENTRIES))) delete this.#files[name];
-    const tmp = `${this.#path}.${process.pid}.tmp`;
     try {
-      writeFileSync(tmp, JSON.stringify({ v: 1, files: this.#files }), { mode: 0o600 });
-      renameSync(tmp, this.#path);
+      writeFileAtomic(this.#path, JSON.stringify({ v: 1, files: this.#files }), { mode: 0o600 });
     } catch {
       // Unwritable: the next call hashes again.
     }

@@ -1,11 +1,12 @@
 // The servers a run directory knows of: their records (`<key>.json`), a one-question
 // client for their sockets, and clean-up of servers that died without tidying up.
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { isAlive } from '../daemon/paths.js';
 import { encodeHeader, HeaderReader, recordPath } from './client.js';
 import type { Request, ServerRecord } from './protocol.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 /** Whether something accepts connections on the socket. */
 export function socketAnswers(path: string): Promise<boolean> {
@@ -74,9 +75,7 @@ export function removeIfDead(dir: string, record: ServerRecord): boolean {
 }
 
 export function writeRecord(path: string, record: ServerRecord): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(record)}\n`, { mode: 0o600 });
-  renameSync(tmp, path);
+  writeFileAtomic(path, `${JSON.stringify(record)}\n`, { mode: 0o600 });
 }
 
 export function removeRecordIfOwn(path: string): void {

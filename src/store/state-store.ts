@@ -9,11 +9,12 @@
 // while its generation equals m:gen. Loading one file instead of ~50k keys is what makes a
 // no-op fast; the per-key values stay the truth (written as tasks finish, crash-safe). It
 // is a file rather than a value so that rewriting its megabytes costs LevelDB no compaction.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../hash/digest.js';
 import type { StatEntry } from '../hash/stat-cache.js';
 import { err, ok, type Result } from '../util/result.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 const SCHEMA = '5';
 
@@ -186,9 +187,7 @@ export class StateStore {
       t.push(id, r.key, r.outputs.length);
       for (const [p, d] of r.outputs) t.push(p, d);
     }
-    const tmp = `${this.#snapshotPath}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ gen: this.#gen, s, t, ...(clean !== undefined ? { clean } : {}) }));
-    renameSync(tmp, this.#snapshotPath);
+    writeFileAtomic(this.#snapshotPath, JSON.stringify({ gen: this.#gen, s, t, ...(clean !== undefined ? { clean } : {}) }));
     this.snapshotStale = false;
   }
 

@@ -1,5 +1,5 @@
-// `pipe run` runs once per document: its client must load nothing but main.js and
-// run/client.js (no commander, no pool; see src/cli/main.ts). This checks what loads.
+// `pipe run` runs once per document: its client must load nothing but main.js and the
+// bundled run/client.cjs (no commander, no pool; see src/cli/main.ts). This checks what loads.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,10 +48,10 @@ process.on('exit', () => process.stderr.write('CJS ' + JSON.stringify(Object.key
   return { esm, cjs };
 }
 
-it('a warm pipe run call loads only main.js and run/client.js', async () => {
+it('a warm pipe run call loads only main.js and the bundled run/client.cjs', async () => {
   const { esm, cjs } = await probeRun(CLI);
-  expect(esm).toEqual(['cli/main.js', 'run/client.js']);
-  expect(cjs).toEqual([]);
+  expect(esm).toEqual(['cli/main.js']);
+  expect(cjs).toEqual(['run/client.cjs']);
 });
 
 it('pipe --help lists run and tools', async () => {
