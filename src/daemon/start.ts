@@ -2,11 +2,12 @@
 // Its stdout and stderr go to .pipe/daemon.log; a client whose daemon did not come up shows
 // the log's tail. Loaded only when no daemon answered.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { unreachable } from '../util/result.js';
 import type { DaemonPaths } from './paths.js';
+import { ensurePrivateDir } from '../util/private-dir.js';
 
 /** A log beyond this size is started afresh rather than appended to. */
 const LOG_LIMIT = 1024 * 1024;
@@ -26,7 +27,7 @@ export interface StartOptions {
 }
 
 export async function startDaemon(paths: DaemonPaths, o: StartOptions): Promise<{ ok: true } | { ok: false; error: StartFailure }> {
-  mkdirSync(paths.pipeDir, { recursive: true });
+  ensurePrivateDir(paths.pipeDir);
   const tooBig = (statSync(paths.log, { throwIfNoEntry: false })?.size ?? 0) > LOG_LIMIT;
   const log = openSync(paths.log, tooBig ? 'w' : 'a', 0o600);
   const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));

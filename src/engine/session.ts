@@ -13,6 +13,7 @@ import { OutputCache } from '../store/output-cache.js';
 import { StateStore, type CleanMarker, type StoreFailure, type TaskRecord, type TaskWrite } from '../store/state-store.js';
 import { digestBytes, digestFields, type Digest } from '../hash/digest.js';
 import { err, ok, type Result } from '../util/result.js';
+import { ensurePrivateDir } from '../util/private-dir.js';
 
 export type SessionFailure = LoadFailure | StoreFailure | PlanFailure | { reason: 'invalid-config'; diagnostics: Diagnostic[] };
 
@@ -56,7 +57,7 @@ export class Session {
   static async open(opts: SessionOptions): Promise<Result<Session, SessionFailure>> {
     const root = resolve(opts.root);
     const pipeDir = join(root, '.pipe');
-    mkdirSync(pipeDir, { recursive: true });
+    ensurePrivateDir(pipeDir);
     const store = await StateStore.open(pipeDir, opts.lockWaitMs);
     if (!store.ok) return store;
     const { stats, records, clean } = await store.value.load();
