@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { err, ok, type Result } from '../util/result.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { unchangedSince, type FileStamp } from '../hash/file-stamp.js';
 
 export const CONFIG_NAMES = ['pipeline.config.ts', 'pipeline.config.mts', 'pipeline.config.js', 'pipeline.config.mjs'] as const;
 
@@ -86,6 +87,10 @@ export async function loadConfig(file: string, pipeDir?: string): Promise<Result
   return ok({ file, raw, dependencies });
 }
 
+function stampOfSignature(s: Signature): FileStamp {
+  return { size: s[1], mtimeMs: s[2], ctimeMs: s[3], ino: s[4] };
+}
+
 function signature(path: string): Signature | undefined {
   const st = statSync(path, { throwIfNoEntry: false });
   return st === undefined ? undefined : [path, st.size, st.mtimeMs, st.ctimeMs, st.ino];
@@ -100,10 +105,8 @@ function readCache(cachePath: string, file: string): LoadedConfig | undefined {
   }
   if (c.version !== 1 || c.file !== file) return undefined;
   for (const dep of c.deps) {
-    const now = signature(dep[0]);
-    if (now === undefined || !isDeepStrictEqual(now, dep)) return undefined;
-    // Written within the same timestamp tick as the cache: could have changed unseen.
-    if (dep[2] >= c.writtenAt - 20 || dep[3] >= c.writtenAt - 20) return undefined;
+    const st = statSync(dep[0], { throwIfNoEntry: false });
+    if (st === undefined || !unchangedSince(stampOfSignature(dep), c.writtenAt, st)) return undefined;
   }
   return { file, raw: c.raw, dependencies: c.deps.map((d) => d[0]) };
 }
