@@ -79,7 +79,7 @@ export function buildPlan({ pipeline, existing, knownOutputs }: PlanInput): Resu
     let d = 0;
     for (const i of inputs) d = Math.max(d, depth.get(i) ?? 0);
     if (d + 1 > MAX_DERIVATION_DEPTH) {
-      failure ??= { reason: 'derivation-loop', rule: rule.name, path: outputs[0] ?? '', chain: chainTo(inputs, producer, depth) };
+      failure ??= { reason: 'derivation-loop', rule: rule.name, path: shorten(outputs[0] ?? ''), chain: chainTo(inputs, producer, depth) };
       return undefined;
     }
     for (const o of outputs) {
@@ -265,11 +265,16 @@ function chainTo(inputs: readonly string[], producer: ReadonlyMap<string, Task |
   const deepest = (paths: readonly string[]): string | undefined => [...paths].sort((a, b) => (depth.get(b) ?? 0) - (depth.get(a) ?? 0))[0];
   const steps: string[] = [];
   let path = deepest(inputs);
-  while (path !== undefined && steps.length < 6) {
+  while (path !== undefined && steps.length < 4) {
     const t = producer.get(path);
     if (t === undefined || t === null) break;
-    steps.unshift(`${t.rule.name}: ${path}`);
+    steps.unshift(`${t.rule.name}: ${shorten(path)}`);
     path = deepest(t.inputs);
   }
   return steps;
+}
+
+/** Paths of a runaway chain grow with every step: show their two ends. */
+function shorten(path: string): string {
+  return path.length > 72 ? `${path.slice(0, 30)}...${path.slice(-36)}` : path;
 }
