@@ -45,7 +45,7 @@ export class StatCache {
       cached.checked = this.#gen;
       return cached;
     }
-    return this.record(key, st, digestFileSync(path));
+    return this.record(key, st, digestFileSync(path, st.size));
   }
 
   /** Record a digest we already know (e.g. an output we just wrote and hashed). */
