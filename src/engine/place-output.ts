@@ -9,9 +9,9 @@ import { basename, dirname, join } from 'node:path';
 
 let seq = 0;
 
-/** A fresh temp path in `tmpDir` for output `rel`; its name starts with this process's pid (see the sweep). */
+/** A fresh temp path in `tmpDir` (the session's own, see Session's sweep) for output `rel`. */
 export function tempPathFor(tmpDir: string, rel: string): string {
-  return join(tmpDir, `${process.pid}.${++seq}.${basename(rel)}`);
+  return join(tmpDir, `${++seq}.${basename(rel)}`);
 }
 
 /** Moves `tmp` to `dest` atomically, across file systems too. Throws the system error (see task-guard). */

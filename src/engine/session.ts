@@ -1,7 +1,7 @@
 // A session holds what a build needs between steps: the open state store, the stat cache,
 // the task records and the loaded pipeline. The CLI opens one per command; the daemon keeps
 // one alive across builds.
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { findConfig, loadConfig, type LoadFailure } from '../config/load-config.js';
 import { validateConfig, type Diagnostic, type Pipeline } from '../config/validate.js';
@@ -47,6 +47,7 @@ export class Session {
   #indexGraph: { world: Digest; graph: IndexGraph } | undefined;
   #rawDigest: Digest | undefined;
   #writeFailed = false;
+  #tmpDir = '';
 
   private constructor(root: string, store: StateStore, stats: StatCache, records: () => Map<string, TaskRecord>, configFile: string | undefined) {
     this.root = root;
@@ -192,29 +193,25 @@ export class Session {
     // The snapshot is an optimisation (the per-key values are the truth): a full disk may refuse it.
     if (this.store.snapshotStale) await this.store.writeSnapshot(this.stats.entries, this.records, this.#clean).catch(() => undefined);
     await this.store.close();
+    rmSync(this.#tmpDir, { force: true, recursive: true });
   }
 
+  /** This session's own temp directory under .pipe/tmp (see #sweepTemp). */
   get tmpDir(): string {
-    return join(this.pipeDir, 'tmp');
+    return this.#tmpDir;
   }
 
-  /** Temp files of processes that died (SIGKILL) are removed; live processes' are kept. */
+  /**
+   * Empties .pipe/tmp and makes this session's own directory in it. The caller holds the state
+   * store, and only the store's holder writes temps, so everything found there belongs to a
+   * process that is gone. Checking pids would keep a dead daemon's files whose pid was reused,
+   * and a tool the dead daemon left running could still create its `{output}` temp after the
+   * sweep; in a directory that no longer exists, it cannot.
+   */
   #sweepTemp(): void {
-    const dir = this.tmpDir;
+    const dir = join(this.pipeDir, 'tmp');
     mkdirSync(dir, { recursive: true });
-    for (const name of readdirSync(dir)) {
-      const pid = Number(name.split('.')[0]);
-      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
-      rmSync(join(dir, name), { force: true, recursive: true });
-    }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    for (const name of readdirSync(dir)) rmSync(join(dir, name), { force: true, recursive: true });
+    this.#tmpDir = mkdtempSync(join(dir, `${process.pid}.`));
   }
 }
