@@ -3,11 +3,11 @@
 // touches a promise per task. Only stale tasks go async, at most `jobs` at a time. Each task
 // is evaluated at most once per build. Early cutoff is a consequence of fingerprints holding
 // input digests: a rebuilt output with the same bytes leaves its dependants' fingerprints equal.
+import { join } from 'node:path';
 import { digestBytes, type Digest } from '../hash/digest.js';
 import { toolIdentity, type IdentityFailure, type ToolIdentity } from '../hash/tool-identity.js';
 import type { Task } from '../plan/graph.js';
 import type { TaskRecord } from '../store/state-store.js';
-import { join } from 'node:path';
 import { ok, type Result } from '../util/result.js';
 import type { BuildEvent, Outcome, TaskFailure } from './events.js';
 import { explainChange, fingerprint, PENDING } from './fingerprint.js';
@@ -15,8 +15,6 @@ import { TaskRunner, type StaleTask, type WarmRunner } from './run-task.js';
 import type { Session } from './session.js';
 import { commandFor } from './substitute.js';
 import { guardSync, guardTask, type GuardContext } from './task-guard.js';
-
-export type { WarmRunner } from './run-task.js';
 
 export interface BuildOptions {
   jobs: number;
