@@ -337,6 +337,9 @@ function hint(value: string, candidates: Iterable<string>): string {
  * each output is an input again. An output shorter than its input (`{a}.{b}` -> `{a}`) ends.
  */
 function selfFeeding(inputs: Pattern[], outputs: Pattern[]): { input: string; output: string; example: string } | undefined {
+  // With several inputs, a derived path may lack its companions and wait forever instead:
+  // only the planner's bound can tell (see MAX_DERIVATION_DEPTH).
+  if (inputs.length !== 1) return undefined;
   const sample = (p: Pattern): Record<string, string> => Object.fromEntries(p.wildcards.map((w) => [w, 'x']));
   for (const o of outputs) {
     for (const i of inputs) {

@@ -62,3 +62,17 @@ describe('paths as operands', () => {
     expect(p.read('out/-n.copy')).toBe('first\nsecond\n');
   });
 });
+
+describe('derivation loops that are not', () => {
+  it('a multi-input rule whose output matches one input waits for the companion input instead of looping', async () => {
+    p = new Project({
+      'pipeline.config.ts': "export default { rules: [{ name: 'merge', input: ['data/{doc}.txt', 'meta/{doc}.json'], output: 'data/{doc}.m.txt', command: ['cat'] }] };\n",
+      'data/a.txt': 'a\n',
+      'meta/a.json': '{}\n',
+    });
+    const r = await p.cli(['build']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(p.read('data/a.m.txt')).toBe('a\n{}\n');
+  });
+});
