@@ -37,7 +37,7 @@ export type PlanFailure =
   | { reason: 'cycle'; cycle: string[] }
   | { reason: 'input-is-output'; rule: string; path: string }
   /** A chain of derivations longer than any real pipeline: rules feeding each other's inputs without end. */
-  | { reason: 'derivation-loop'; rule: string; path: string; chain: string[] };
+  | { reason: 'derivation-loop'; rule: string; path: string; steps: number; chain: string[] };
 
 /**
  * No real pipeline derives a file through this many steps; a chain this long is rules whose
@@ -79,7 +79,7 @@ export function buildPlan({ pipeline, existing, knownOutputs }: PlanInput): Resu
     let d = 0;
     for (const i of inputs) d = Math.max(d, depth.get(i) ?? 0);
     if (d + 1 > MAX_DERIVATION_DEPTH) {
-      failure ??= { reason: 'derivation-loop', rule: rule.name, path: shorten(outputs[0] ?? ''), chain: chainTo(inputs, producer, depth) };
+      failure ??= { reason: 'derivation-loop', rule: rule.name, path: shorten(outputs[0] ?? ''), steps: MAX_DERIVATION_DEPTH, chain: chainTo(inputs, producer, depth) };
       return undefined;
     }
     for (const o of outputs) {

@@ -1,7 +1,6 @@
 // Turns failures (values) into messages that name the file, rule, tool or path at fault.
 import type { SessionFailure } from '../engine/session.js';
 import type { TaskFailure } from '../engine/events.js';
-import { MAX_DERIVATION_DEPTH } from '../plan/graph.js';
 import type { WarmFailure } from '../tools/warm-pool.js';
 import { unreachable } from '../util/result.js';
 
@@ -26,7 +25,7 @@ export function formatSessionFailure(f: SessionFailure): string {
     case 'input-is-output':
       return `rule '${f.rule}' reads ${f.path}, which it also writes`;
     case 'derivation-loop':
-      return `rule '${f.rule}' would derive ${f.path} from a chain of ${MAX_DERIVATION_DEPTH} derivations: rules whose outputs match their own or each other's inputs derive without end. Last steps:\n${f.chain.map((c) => `  ${c}`).join('\n')}\nGive the outputs a directory or extension that no rule's input matches.`;
+      return `rule '${f.rule}' would derive ${f.path} from a chain of ${f.steps} derivations: rules whose outputs match their own or each other's inputs derive without end. Last steps:\n${f.chain.map((c) => `  ${c}`).join('\n')}\nGive the outputs a directory or extension that no rule's input matches.`;
     default:
       return unreachable(f);
   }
