@@ -1,7 +1,7 @@
 // A session holds what a build needs between steps: the open state store, the stat cache,
 // the task records and the loaded pipeline. The CLI opens one per command; the daemon keeps
 // one alive across builds.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { findConfig, loadConfig, type LoadFailure } from '../config/load-config.js';
 import { validateConfig, type Diagnostic, type Pipeline } from '../config/validate.js';
@@ -14,6 +14,7 @@ import { StateStore, type CleanMarker, type StoreFailure, type TaskRecord, type 
 import { digestBytes, digestFields, type Digest } from '../hash/digest.js';
 import { err, ok, type Result } from '../util/result.js';
 import { ensurePrivateDir } from '../util/private-dir.js';
+import { claimTempDir } from './place-output.js';
 
 export type StoreWriteFailure = { reason: 'store-write-failed'; dir: string; message: string };
 
@@ -67,7 +68,7 @@ export class Session {
     const { stats, records, clean } = await store.value.load();
     const session = new Session(root, store.value, new StatCache(stats), records, opts.configFile);
     session.#clean = clean;
-    session.#sweepTemp();
+    session.#tmpDir = claimTempDir(pipeDir);
     return ok(session);
   }
 
@@ -196,22 +197,8 @@ export class Session {
     rmSync(this.#tmpDir, { force: true, recursive: true });
   }
 
-  /** This session's own temp directory under .pipe/tmp (see #sweepTemp). */
+  /** This session's own temp directory under .pipe/tmp (see claimTempDir). */
   get tmpDir(): string {
     return this.#tmpDir;
-  }
-
-  /**
-   * Empties .pipe/tmp and makes this session's own directory in it. The caller holds the state
-   * store, and only the store's holder writes temps, so everything found there belongs to a
-   * process that is gone. Checking pids would keep a dead daemon's files whose pid was reused,
-   * and a tool the dead daemon left running could still create its `{output}` temp after the
-   * sweep; in a directory that no longer exists, it cannot.
-   */
-  #sweepTemp(): void {
-    const dir = join(this.pipeDir, 'tmp');
-    mkdirSync(dir, { recursive: true });
-    for (const name of readdirSync(dir)) rmSync(join(dir, name), { force: true, recursive: true });
-    this.#tmpDir = mkdtempSync(join(dir, `${process.pid}.`));
   }
 }
