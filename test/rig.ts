@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { executeBuild } from '../src/commands/build.js';
-import type { BuildEvent, BuildSummary } from '../src/engine/build.js';
+import type { BuildEvent } from '../src/engine/events.js';
+import type { BuildSummary } from '../src/engine/scheduler.js';
 import { Session } from '../src/engine/session.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -72,7 +73,7 @@ export class Project {
   }
 
   /** Runs a build in-process (real engine, real LevelDB, real tools) and returns its events. */
-  async build(opts: { targets?: string[]; jobs?: number; keepGoing?: boolean; useCache?: boolean } = {}): Promise<{ summary: BuildSummary; events: BuildEvent[]; code: number }> {
+  async build(opts: { targets?: string[]; jobs?: number; keepGoing?: boolean; useCache?: boolean } = {}): Promise<{ summary: Omit<BuildSummary, 'outcomes'>; events: BuildEvent[]; code: number }> {
     const saved = { log: process.env['TOOL_LOG'], path: process.env['PATH'] };
     process.env['TOOL_LOG'] = this.log;
     process.env['PATH'] = `${FIXTURES}:${saved.path ?? ''}`;
@@ -93,7 +94,7 @@ export class Project {
         );
         const done = events.find((e): e is Extract<BuildEvent, { type: 'done' }> => e.type === 'done');
         if (done === undefined) throw new Error(`build ended without a done event (exit ${code}): ${messages.join('')}`);
-        const summary: BuildSummary = { ok: done.ok, counts: done.counts, ms: done.ms, treeIdentity: false };
+        const summary: Omit<BuildSummary, 'outcomes'> = { ok: done.ok, counts: done.counts, ms: done.ms, treeIdentity: false };
         return { summary, events, code };
       } finally {
         await s.value.close();

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import type { BuildEvent } from '../engine/build.js';
+import type { BuildEvent } from '../engine/events.js';
 import type { DaemonRequest } from '../daemon/client.js';
 import { DEFAULT_IDLE_MS } from '../daemon/protocol.js';
 import { common, exitWith, withCommon } from './common.js';

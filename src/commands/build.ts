@@ -5,18 +5,22 @@
 // the daemon can run it for a client with its long-lived session and warm pool;
 // `buildCommand` is the standalone CLI path around it.
 import { join, relative, resolve } from 'node:path';
-import type { BuildEvent, BuildSummary } from '../engine/build.js';
+import type { BuildEvent } from '../engine/events.js';
+import { fastPath, recordOutcome } from '../engine/incremental.js';
+import { runBuild, type BuildSummary } from '../engine/scheduler.js';
 import type { Task } from '../plan/graph.js';
-import { coneOf } from '../plan/plan-index.js';
-import { runBuild } from '../engine/build.js';
 import type { Session } from '../engine/session.js';
+import { formatTaskFailure } from '../report/format-failure.js';
 import { warmRunner } from '../engine/warm-runner.js';
 import { explainUnmatched } from '../plan/explain-target.js';
 import { normalizeTarget, selectTasks } from '../plan/graph.js';
 import { createReporter, type ReportMode } from '../report/reporter.js';
 import { phase } from '../report/timings.js';
 import type { WarmPool } from '../tools/warm-pool.js';
+import { processIo, type Io } from './io.js';
 import { load, planLoaded, type CommonOptions } from './prepare.js';
+
+export type { Io } from './io.js';
 
 export interface BuildRequest {
   /** Project-relative target paths (see `relativeTo`). */
@@ -31,16 +35,6 @@ export interface BuildCommandOptions extends CommonOptions, BuildRequest {
   mode: ReportMode;
 }
 
-/** Where a command's messages go: the terminal, or a daemon's client. */
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-export const processIo: Io = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-};
 
 export interface ExecuteOptions {
   /** A long-lived pool (daemon); absent: one is opened for this build if needed and closed after. */
@@ -54,29 +48,23 @@ export interface ExecuteOptions {
 export async function executeBuild(session: Session, req: BuildRequest, io: Io, onEvent: (e: BuildEvent) => void, x: ExecuteOptions = {}): Promise<number> {
   const pipeline = session.pipeline;
   if (pipeline === undefined) throw new Error('executeBuild: the session has no pipeline loaded');
+  const recovered = await session.recover();
+  if (!recovered.ok) {
+    io.err(`pipe: ${formatTaskFailure(recovered.error)}\n`);
+    return 1;
+  }
   const existing = x.existing ?? (await session.scan(pipeline));
   const full = req.targets.length === 0 && !req.dryRun;
-  const world = session.world(pipeline, existing);
-  // Incremental fast paths, valid only while the world of the last complete build holds.
-  const marker = full ? session.cleanFor(world) : undefined;
-  let cone: { tasks: Task[]; total: number } | undefined;
-  if (marker !== undefined) {
-    const changed = session.stats.verifyAll(session.root);
-    phase('clean-check');
-    if (changed.length === 0) {
-      // Nothing that decides the plan or any key changed since the last complete build.
-      onEvent({ type: 'plan', tasks: marker.tasks });
-      onEvent({ type: 'done', ok: true, counts: { fresh: marker.tasks, built: 0, restored: 0, failed: 0, skipped: 0, 'would-run': 0 }, ms: 0, noPlan: true });
-      return 0;
-    }
-    const graph = session.indexGraph(world);
-    cone = graph === undefined ? undefined : coneOf(graph, changed);
-    phase('cone');
+  const path = fastPath(session, pipeline, existing, full);
+  if (path.kind === 'no-op') {
+    onEvent({ type: 'plan', tasks: path.tasks });
+    onEvent({ type: 'done', ok: true, counts: { fresh: path.tasks, built: 0, restored: 0, failed: 0, skipped: 0, 'would-run': 0 }, ms: 0, noPlan: true });
+    return 0;
   }
-  if (cone !== undefined) {
-    const summary = await runSelected(session, cone.tasks, req, onEvent, x, cone.total - cone.tasks.length);
+  if (path.kind === 'cone') {
+    const summary = await runSelected(session, path.tasks, req, onEvent, x, path.total - path.tasks.length);
     if (x.signal?.aborted === true) return 130;
-    if (summary.ok && !summary.treeIdentity) session.markClean({ world, tasks: cone.total });
+    recordOutcome(session, path, summary, undefined);
     return summary.ok ? 0 : 1;
   }
   const p = await planLoaded({ session, pipeline, existing }, io);
@@ -96,10 +84,7 @@ export async function executeBuild(session: Session, req: BuildRequest, io: Io, 
   }
   const summary = await runSelected(session, sel.tasks, req, onEvent, x, 0);
   if (x.signal?.aborted === true) return 130;
-  if (full && summary.ok && !summary.treeIdentity) {
-    session.markClean({ world, tasks: sel.tasks.length });
-    session.savePlanIndex(world, plan.tasks);
-  }
+  if (full) recordOutcome(session, path, summary, sel.tasks);
   return summary.ok ? 0 : 1;
 }
 

@@ -5,7 +5,7 @@ import { Session, type SessionFailure } from '../engine/session.js';
 import type { Plan } from '../plan/graph.js';
 import { formatSessionFailure } from '../report/format-failure.js';
 import { phase } from '../report/timings.js';
-import { processIo, type Io } from './build.js';
+import { processIo, type Io } from './io.js';
 
 export interface CommonOptions {
   root: string;

@@ -1,8 +1,8 @@
 // `pipe status`: per rule, how many outputs are fresh, stale or missing (a dry run).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBuild } from '../engine/build.js';
-import { processIo, type Io } from './build.js';
+import { runBuild } from '../engine/scheduler.js';
+import { processIo, type Io } from './io.js';
 import { prepare, type CommonOptions, type Prepared } from './prepare.js';
 
 export interface StatusRequest {
@@ -32,31 +32,23 @@ export async function statusCommand(opts: StatusOptions): Promise<number> {
 export async function executeStatus(p: Prepared, req: StatusRequest, io: Io): Promise<number> {
   const { session, pipeline, plan } = p;
   const byRule = new Map<string, RuleStatus>(pipeline.rules.map((r) => [r.name, { fresh: 0, stale: 0, missing: 0, blocked: 0 }]));
-  const notFresh = new Set<string>();
-  await runBuild(session, plan.tasks, {
+  const summary = await runBuild(session, plan.tasks, {
     jobs: 1,
     keepGoing: true,
     dryRun: true,
     useCache: false,
-    onEvent: (e) => {
-      if (e.type === 'would-run') {
-        const s = byRule.get(e.rule);
-        if (s === undefined) return;
-        notFresh.add(e.target);
-        if (existsSync(join(session.root, e.target))) s.stale++;
-        else s.missing++;
-      } else if (e.type === 'fail') {
-        notFresh.add(e.target);
-        const s = byRule.get(e.rule);
-        if (s !== undefined) s.blocked++;
-      }
-    },
+    onEvent: () => {},
   });
+  // Fresh means evaluated and found fresh: a task behind a failed or blocked upstream is blocked.
   for (const t of plan.tasks) {
-    if (!notFresh.has(t.outputs[0] ?? '')) {
-      const s = byRule.get(t.rule.name);
-      if (s !== undefined) s.fresh++;
-    }
+    const s = byRule.get(t.rule.name);
+    if (s === undefined) continue;
+    const outcome = summary.outcomes.get(t);
+    if (outcome === 'fresh') s.fresh++;
+    else if (outcome === 'would-run') {
+      if (existsSync(join(session.root, t.outputs[0] ?? ''))) s.stale++;
+      else s.missing++;
+    } else s.blocked++;
   }
   if (req.json) {
     io.out(JSON.stringify({ rules: Object.fromEntries(byRule), orphans: plan.orphans }) + '\n');

@@ -1,9 +1,11 @@
 // `pipe why TARGET`: a dry run of the target's closure, reporting why each stale task would
 // run (input changed, tool file changed, command changed, output missing or edited, never built).
-import { runBuild, type BuildEvent } from '../engine/build.js';
+import type { BuildEvent } from '../engine/events.js';
+import { runBuild } from '../engine/scheduler.js';
 import { explainUnmatched } from '../plan/explain-target.js';
 import { normalizeTarget, selectTasks } from '../plan/graph.js';
-import { processIo, relativeTo, type Io } from './build.js';
+import { relativeTo } from './build.js';
+import { processIo, type Io } from './io.js';
 import { prepare, type CommonOptions, type Prepared } from './prepare.js';
 
 export interface WhyRequest {

@@ -1,5 +1,5 @@
-// Finds and loads pipeline.config.{ts,mts,js,mjs}: .js/.mjs by native import, .ts by jiti,
-// so a config outside this repo never needs to resolve `docpipe`.
+// Finds and loads pipeline.config.{ts,mts,js,mjs} with jiti, so a config outside this repo
+// never needs to resolve `docpipe`, and the modules it imports are known and reloadable.
 //
 // Loading jiti costs ~150 ms of CPU (a large CJS bundle to compile), more than the rest of a
 // no-op build's bookkeeping. So a .ts config that evaluates to plain data is cached as JSON in
@@ -9,10 +9,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { err, ok, type Result } from '../util/result.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { unchangedSince, type FileStamp } from '../hash/file-stamp.js';
 
 export const CONFIG_NAMES = ['pipeline.config.ts', 'pipeline.config.mts', 'pipeline.config.js', 'pipeline.config.mjs'] as const;
 
@@ -60,21 +60,22 @@ export async function loadConfig(file: string, pipeDir?: string): Promise<Result
   let mod: unknown;
   let dependencies = [file];
   try {
-    if (/\.m?js$/.test(file)) {
-      mod = await import(pathToFileURL(file).href + `?t=${Date.now()}`);
-    } else {
-      const { createJiti } = await import('jiti');
-      const require = createRequire(import.meta.url);
-      const before = new Set(Object.keys(require.cache));
-      const jiti = createJiti(import.meta.url, { moduleCache: true, fsCache: true, interopDefault: false });
-      try {
-        mod = await jiti.import(file);
-      } finally {
-        const loaded = Object.keys(require.cache).filter((k) => !before.has(k) && !k.includes('/node_modules/'));
-        // Drop them again so that a daemon's next load sees edited files.
-        for (const k of loaded) delete require.cache[k];
-        if (loaded.length > 0) dependencies = loaded.includes(file) ? loaded : [file, ...loaded];
-      }
+    // Every config, .js and .mjs too, goes through jiti: a native import() caches the modules
+    // a config imports for the life of the process, so a daemon would keep building with old
+    // rules; jiti's modules live in require.cache, which we can list (the dependencies a
+    // daemon watches) and drop (so the next load reads them again).
+    const { createJiti } = await import('jiti');
+    const require = createRequire(import.meta.url);
+    const before = new Set(Object.keys(require.cache));
+    const jiti = createJiti(import.meta.url, { moduleCache: true, fsCache: true, interopDefault: false });
+    try {
+      // jiti's async import hands .mjs/.js ES modules to the native loader, which caches; its
+      // synchronous require transpiles them (top-level await then needs the async path).
+      mod = /\.m?js$/.test(file) ? await requireOrImport(jiti, file) : await jiti.import(file);
+    } finally {
+      const loaded = Object.keys(require.cache).filter((k) => !before.has(k) && !k.includes('/node_modules/'));
+      for (const k of loaded) delete require.cache[k];
+      if (loaded.length > 0) dependencies = loaded.includes(file) ? loaded : [file, ...loaded];
     }
   } catch (e) {
     const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
@@ -84,6 +85,10 @@ export async function loadConfig(file: string, pipeDir?: string): Promise<Result
   if (raw === undefined || raw === null) return err({ reason: 'config-no-default', file });
   if (cachePath !== undefined && !/\.m?js$/.test(file)) writeCache(cachePath, file, dependencies, raw);
   return ok({ file, raw, dependencies });
+}
+
+function stampOfSignature(s: Signature): FileStamp {
+  return { size: s[1], mtimeMs: s[2], ctimeMs: s[3], ino: s[4] };
 }
 
 function signature(path: string): Signature | undefined {
@@ -100,10 +105,8 @@ function readCache(cachePath: string, file: string): LoadedConfig | undefined {
   }
   if (c.version !== 1 || c.file !== file) return undefined;
   for (const dep of c.deps) {
-    const now = signature(dep[0]);
-    if (now === undefined || !isDeepStrictEqual(now, dep)) return undefined;
-    // Written within the same timestamp tick as the cache: could have changed unseen.
-    if (dep[2] >= c.writtenAt - 20 || dep[3] >= c.writtenAt - 20) return undefined;
+    const st = statSync(dep[0], { throwIfNoEntry: false });
+    if (st === undefined || !unchangedSince(stampOfSignature(dep), c.writtenAt, st)) return undefined;
   }
   return { file, raw: c.raw, dependencies: c.deps.map((d) => d[0]) };
 }
@@ -122,5 +125,14 @@ function writeCache(cachePath: string, file: string, dependencies: string[], raw
     writeFileAtomic(cachePath, JSON.stringify(body));
   } catch {
     // The cache is an optimisation; failing to write it changes nothing else.
+  }
+}
+
+async function requireOrImport(jiti: import('jiti').Jiti, file: string): Promise<unknown> {
+  try {
+    return jiti(file) as unknown;
+  } catch (e) {
+    if (!/top-level await|await is only valid/i.test(String(e))) throw e;
+    return jiti.import(file);
   }
 }

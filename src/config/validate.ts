@@ -151,6 +151,10 @@ export function validateConfig(file: string, raw: unknown): Result<Pipeline, Dia
       for (const w of outWild) {
         if (!inWild.has(w)) bad(`${at}.output`, `wildcard {${w}} in the output does not appear in any input, so it cannot be bound`);
       }
+      const loop = selfFeeding(inputs, outputs);
+      if (loop !== undefined) {
+        bad(`${at}.output`, `${show(loop.output)} is matched by the rule's own input ${show(loop.input)}: every output would be read again as an input (${loop.example}), without end; give the outputs another directory or an extension the input does not match`);
+      }
     }
 
     // Placeholders in the command.
@@ -325,4 +329,27 @@ export function show(v: unknown): string {
 function hint(value: string, candidates: Iterable<string>): string {
   const c = closest(value, [...candidates], 1)[0];
   return c === undefined ? '' : ` (did you mean '${c}'?)`;
+}
+
+/**
+ * An output pattern that the same rule's input pattern matches, with the output longer than
+ * the input it came from (`data/{doc}.txt` -> `data/{doc}.clean.txt`), derives without end:
+ * each output is an input again. An output shorter than its input (`{a}.{b}` -> `{a}`) ends.
+ */
+function selfFeeding(inputs: Pattern[], outputs: Pattern[]): { input: string; output: string; example: string } | undefined {
+  // With several inputs, a derived path may lack its companions and wait forever instead:
+  // only the planner's bound can tell (see MAX_DERIVATION_DEPTH).
+  if (inputs.length !== 1) return undefined;
+  const sample = (p: Pattern): Record<string, string> => Object.fromEntries(p.wildcards.map((w) => [w, 'x']));
+  for (const o of outputs) {
+    for (const i of inputs) {
+      const out = o.substitute(sample(o));
+      const from = i.substitute(sample(i));
+      if (out.length > from.length && i.match(out) !== undefined) {
+        const next = o.substitute(i.match(out) ?? {});
+        return { input: i.source, output: o.source, example: `${from} -> ${out} -> ${next} -> ...` };
+      }
+    }
+  }
+  return undefined;
 }

@@ -6,7 +6,7 @@
 // the protocol files and nothing of the engine (no level, jiti, fast-glob or execa).
 import { lstatSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import type { BuildEvent } from '../engine/build.js';
+import type { BuildEvent } from '../engine/events.js';
 import { VERSION } from '../version.js';
 import type { BuildMessage } from './messages/build.js';
 import { CANCEL } from './messages/cancel.js';

@@ -1,8 +1,8 @@
 // A session holds what a build needs between steps: the open state store, the stat cache,
 // the task records and the loaded pipeline. The CLI opens one per command; the daemon keeps
 // one alive across builds.
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { findConfig, loadConfig, type LoadFailure } from '../config/load-config.js';
 import { validateConfig, type Diagnostic, type Pipeline } from '../config/validate.js';
 import { StatCache } from '../hash/stat-cache.js';
@@ -14,6 +14,9 @@ import { StateStore, type CleanMarker, type StoreFailure, type TaskRecord, type 
 import { digestBytes, digestFields, type Digest } from '../hash/digest.js';
 import { err, ok, type Result } from '../util/result.js';
 import { ensurePrivateDir } from '../util/private-dir.js';
+import { claimTempDir } from './place-output.js';
+
+export type StoreWriteFailure = { reason: 'store-write-failed'; dir: string; message: string };
 
 export type SessionFailure = LoadFailure | StoreFailure | PlanFailure | { reason: 'invalid-config'; diagnostics: Diagnostic[] };
 
@@ -44,6 +47,8 @@ export class Session {
   #clean: CleanMarker | undefined;
   #indexGraph: { world: Digest; graph: IndexGraph } | undefined;
   #rawDigest: Digest | undefined;
+  #writeFailed = false;
+  #tmpDir = '';
 
   private constructor(root: string, store: StateStore, stats: StatCache, records: () => Map<string, TaskRecord>, configFile: string | undefined) {
     this.root = root;
@@ -63,7 +68,7 @@ export class Session {
     const { stats, records, clean } = await store.value.load();
     const session = new Session(root, store.value, new StatCache(stats), records, opts.configFile);
     session.#clean = clean;
-    session.#sweepTemp();
+    session.#tmpDir = claimTempDir(pipeDir);
     return ok(session);
   }
 
@@ -148,45 +153,52 @@ export class Session {
     this.store.snapshotStale = true;
   }
 
-  /** Persists dirty stat entries and records; flushes are serialised. */
-  flush(): Promise<void> {
-    this.#flushing = this.#flushing.then(async () => {
+  /**
+   * Persists dirty stat entries and records; flushes are serialised. A failed write (disk
+   * full under .pipe/state) is a value: what it held stays dirty for the next flush, and the
+   * store is reopened before the next build, since LevelDB refuses every write after one
+   * failed (see recover).
+   */
+  flush(): Promise<Result<void, StoreWriteFailure>> {
+    const run = this.#flushing.then(async (): Promise<Result<void, StoreWriteFailure>> => {
       const stats = this.stats.takeDirty();
       const recs = new Map(this.dirtyRecords);
       this.dirtyRecords.clear();
       if (stats.size > 0 || recs.size > 0) this.#clean = undefined;
-      await this.store.write(stats, recs);
+      try {
+        await this.store.write(stats, recs);
+        return ok(undefined);
+      } catch (e) {
+        this.stats.restoreDirty(stats);
+        for (const [id, r] of recs) if (!this.dirtyRecords.has(id)) this.dirtyRecords.set(id, r);
+        this.#writeFailed = true;
+        return err({ reason: 'store-write-failed', dir: relative(this.root, this.store.dir), message: (e as Error).message });
+      }
     });
-    return this.#flushing;
+    this.#flushing = run.then(() => undefined);
+    return run;
+  }
+
+  /** After a failed write: reopens the store so that later builds can write again. */
+  async recover(): Promise<Result<void, StoreWriteFailure>> {
+    if (!this.#writeFailed) return ok(undefined);
+    await this.#flushing;
+    const r = await this.store.reopen();
+    if (!r.ok) return err({ reason: 'store-write-failed', dir: relative(this.root, this.store.dir), message: r.error });
+    this.#writeFailed = false;
+    return ok(undefined);
   }
 
   async close(): Promise<void> {
     await this.flush();
-    if (this.store.snapshotStale) await this.store.writeSnapshot(this.stats.entries, this.records, this.#clean);
+    // The snapshot is an optimisation (the per-key values are the truth): a full disk may refuse it.
+    if (this.store.snapshotStale) await this.store.writeSnapshot(this.stats.entries, this.records, this.#clean).catch(() => undefined);
     await this.store.close();
+    rmSync(this.#tmpDir, { force: true, recursive: true });
   }
 
+  /** This session's own temp directory under .pipe/tmp (see claimTempDir). */
   get tmpDir(): string {
-    return join(this.pipeDir, 'tmp');
-  }
-
-  /** Temp files of processes that died (SIGKILL) are removed; live processes' are kept. */
-  #sweepTemp(): void {
-    const dir = this.tmpDir;
-    mkdirSync(dir, { recursive: true });
-    for (const name of readdirSync(dir)) {
-      const pid = Number(name.split('.')[0]);
-      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
-      rmSync(join(dir, name), { force: true, recursive: true });
-    }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    return this.#tmpDir;
   }
 }

@@ -5,7 +5,7 @@ import type { WarmPool, WarmToolSpec } from '../tools/warm-pool.js';
 import { err, ok } from '../util/result.js';
 import type { ToolIdentity } from '../hash/tool-identity.js';
 import type { Task } from '../plan/graph.js';
-import type { WarmRunner } from './build.js';
+import type { WarmRunner } from './run-task.js';
 import { commandFor } from './substitute.js';
 
 /** A warm record may take this long when the tool sets no timeoutMs (detects block-buffering). */

@@ -2,24 +2,15 @@
 // Hot path of every no-op build: one stat per file, no allocation when nothing changed.
 import { statSync, type Stats } from 'node:fs';
 import { digestFileSync, type Digest } from './digest.js';
+import { unchangedSince, type FileStamp } from './file-stamp.js';
 
-export interface StatEntry {
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
+export interface StatEntry extends FileStamp {
   /** When the digest was taken: a file modified within the same clock tick is "racy". */
   hashedAt: number;
   digest: Digest;
   /** Check generation: equal to the cache's current one means stat'ed in this build. Not persisted. */
   checked: number;
 }
-
-/**
- * A file whose mtime is this close to the moment we hashed it may have been written again
- * within the same timestamp tick (git's "racily clean" problem), so we do not trust it.
- */
-const RACY_WINDOW_MS = 20;
 
 export class StatCache {
   readonly entries: Map<string, StatEntry>;
@@ -50,11 +41,11 @@ export class StatCache {
       this.#missing.add(key);
       return undefined;
     }
-    if (cached !== undefined && sameStat(cached, st) && !isRacy(cached)) {
+    if (cached !== undefined && unchangedSince(cached, cached.hashedAt, st)) {
       cached.checked = this.#gen;
       return cached;
     }
-    return this.record(key, st, digestFileSync(path));
+    return this.record(key, st, digestFileSync(path, st.size));
   }
 
   /** Record a digest we already know (e.g. an output we just wrote and hashed). */
@@ -76,7 +67,7 @@ export class StatCache {
     for (const [key, e] of this.entries) {
       if (e.checked === this.#gen) continue;
       const st = statSync(key.startsWith('/') ? key : `${root}/${key}`, { throwIfNoEntry: false });
-      if (st !== undefined && st.isFile() && sameStat(e, st) && !isRacy(e)) e.checked = this.#gen;
+      if (st !== undefined && st.isFile() && unchangedSince(e, e.hashedAt, st)) e.checked = this.#gen;
       else changed.push(key);
     }
     return changed;
@@ -99,12 +90,9 @@ export class StatCache {
     this.#dirty.clear();
     return d;
   }
-}
 
-function sameStat(e: StatEntry, st: Stats): boolean {
-  return e.size === st.size && e.mtimeMs === st.mtimeMs && e.ctimeMs === st.ctimeMs && e.ino === st.ino;
-}
-
-function isRacy(e: StatEntry): boolean {
-  return e.mtimeMs >= e.hashedAt - RACY_WINDOW_MS || e.ctimeMs >= e.hashedAt - RACY_WINDOW_MS;
+  /** Puts back entries whose write failed; a newer change to the same key wins. */
+  restoreDirty(d: ReadonlyMap<string, StatEntry | null>): void {
+    for (const [k, e] of d) if (!this.#dirty.has(k)) this.#dirty.set(k, e);
+  }
 }

@@ -3,6 +3,7 @@
 // Two runs with equal identities are guaranteed to use the same tool bytes.
 import { statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
+import { toolArgumentPaths } from '../config/tool-paths.js';
 import type { Tool } from '../config/validate.js';
 import type { IdentityPart } from '../store/state-store.js';
 import { resolveExecutable, searchedFor } from '../util/resolve-executable.js';
@@ -40,10 +41,7 @@ export function toolIdentity(tool: Tool, root: string, stats: StatCache, env: No
   const digestPath = (abs: string, r: string, st: StatCache): Digest | undefined => digestTree(abs, r, st, dirs);
   const exe = digestPath(executable, root, stats);
   parts.push({ kind: 'executable', name: displayPath(executable, root), digest: exe ?? 'missing' });
-  for (const arg of tool.command.slice(1)) {
-    if (arg.includes('{')) continue;
-    const value = arg.startsWith('-') && arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : arg;
-    if (value === '' || value.startsWith('-')) continue;
+  for (const value of toolArgumentPaths(tool.command)) {
     const d = digestPath(resolve(root, value), root, stats);
     if (d !== undefined) parts.push({ kind: 'file', name: value, digest: d });
   }

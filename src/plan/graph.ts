@@ -3,6 +3,7 @@
 // Gather rules take every available path matching their globs once the chains settle.
 // Near-linear in files × rules: planning must stay fast at a million jobs.
 import { posix } from 'node:path';
+import { toolProjectPaths } from '../config/tool-paths.js';
 import type { Pipeline, Rule } from '../config/validate.js';
 import { err, ok, type Result } from '../util/result.js';
 
@@ -15,6 +16,8 @@ export interface Task {
   outputs: string[];
   deps: Task[];
   dependents: Task[];
+  /** The deps that build a file the task's tool names (`-u dic/user.dic`): also in `deps`. */
+  toolDeps: Task[];
   /** Position in topological order. */
   order: number;
 }
@@ -32,7 +35,16 @@ export interface Plan {
 export type PlanFailure =
   | { reason: 'output-collision'; path: string; rules: [string, string] }
   | { reason: 'cycle'; cycle: string[] }
-  | { reason: 'input-is-output'; rule: string; path: string };
+  | { reason: 'input-is-output'; rule: string; path: string }
+  /** A chain of derivations longer than any real pipeline: rules feeding each other's inputs without end. */
+  | { reason: 'derivation-loop'; rule: string; path: string; steps: number; chain: string[] };
+
+/**
+ * No real pipeline derives a file through this many steps; a chain this long is rules whose
+ * outputs match each other's inputs (a -> b -> a ...), which would otherwise grow paths until
+ * the heap runs out. Derivation is depth-first, so one chain reaches the bound quickly.
+ */
+export const MAX_DERIVATION_DEPTH = 200;
 
 export interface PlanInput {
   pipeline: Pipeline;
@@ -50,6 +62,8 @@ export function buildPlan({ pipeline, existing, knownOutputs }: PlanInput): Resu
   const mapRules = pipeline.rules.filter((r) => r.kind === 'map');
   const gatherRules = pipeline.rules.filter((r) => r.kind === 'gather');
   const tentative = new Set<string>();
+  /** Derivation steps from a source to each produced path. */
+  const depth = new Map<string, number>();
 
   for (const f of existing) {
     if (knownOutputs.has(f)) tentative.add(f);
@@ -61,7 +75,13 @@ export function buildPlan({ pipeline, existing, knownOutputs }: PlanInput): Resu
 
   let failure: PlanFailure | undefined;
   const addTask = (rule: Rule, bindings: Record<string, string>, inputs: string[], outputs: string[]): Task | undefined => {
-    const task: Task = { id: outputs.join('\n'), rule, bindings, inputs, outputs, deps: [], dependents: [], order: -1 };
+    const task: Task = { id: outputs.join('\n'), rule, bindings, inputs, outputs, deps: [], dependents: [], toolDeps: [], order: -1 };
+    let d = 0;
+    for (const i of inputs) d = Math.max(d, depth.get(i) ?? 0);
+    if (d + 1 > MAX_DERIVATION_DEPTH) {
+      failure ??= { reason: 'derivation-loop', rule: rule.name, path: shorten(outputs[0] ?? ''), steps: MAX_DERIVATION_DEPTH, chain: chainTo(inputs, producer, depth) };
+      return undefined;
+    }
     for (const o of outputs) {
       const prev = producer.get(o);
       if (prev !== undefined && prev !== null) {
@@ -70,6 +90,7 @@ export function buildPlan({ pipeline, existing, knownOutputs }: PlanInput): Resu
       }
     }
     for (const o of outputs) {
+      depth.set(o, d + 1);
       const wasSource = producer.get(o) === null;
       producer.set(o, task);
       tentative.delete(o);
@@ -143,17 +164,25 @@ export function buildPlan({ pipeline, existing, knownOutputs }: PlanInput): Resu
     if (!changed) break;
   }
 
-  // Link dependencies.
+  // Link dependencies: on the producers of a task's inputs, and of the files its tool names
+  // (a user dictionary compiled by another rule must exist before the tool starts, and its
+  // digest is part of the tool's identity).
+  const toolPaths = new Map<Rule, string[]>();
   for (const t of tasks) {
     const seen = new Set<Task>();
-    for (const i of t.inputs) {
-      const p = producer.get(i);
-      if (p !== undefined && p !== null && !seen.has(p)) {
-        seen.add(p);
-        t.deps.push(p);
-        p.dependents.push(t);
-      }
-    }
+    const link = (path: string, tool: boolean): void => {
+      const p = producer.get(path);
+      if (p === undefined || p === null || p === t) return;
+      if (tool && !t.toolDeps.includes(p)) t.toolDeps.push(p);
+      if (seen.has(p)) return;
+      seen.add(p);
+      t.deps.push(p);
+      p.dependents.push(t);
+    };
+    for (const i of t.inputs) link(i, false);
+    let paths = toolPaths.get(t.rule);
+    if (paths === undefined) toolPaths.set(t.rule, (paths = toolProjectPaths(t.rule.tool)));
+    for (const f of paths) link(f, true);
   }
 
   const sorted = topoSort(tasks);
@@ -229,4 +258,23 @@ export function selectTasks(plan: Plan, targets: readonly string[]): { tasks: Ta
 export function normalizeTarget(raw: string): string {
   const n = posix.normalize(raw.replaceAll('\\', '/'));
   return n.startsWith('./') ? n.slice(2) : n.replace(/\/$/, '') || '.';
+}
+
+/** The last steps of the derivation that produced the deepest of `inputs`, for the diagnostic. */
+function chainTo(inputs: readonly string[], producer: ReadonlyMap<string, Task | null>, depth: ReadonlyMap<string, number>): string[] {
+  const deepest = (paths: readonly string[]): string | undefined => [...paths].sort((a, b) => (depth.get(b) ?? 0) - (depth.get(a) ?? 0))[0];
+  const steps: string[] = [];
+  let path = deepest(inputs);
+  while (path !== undefined && steps.length < 4) {
+    const t = producer.get(path);
+    if (t === undefined || t === null) break;
+    steps.unshift(`${t.rule.name}: ${shorten(path)}`);
+    path = deepest(t.inputs);
+  }
+  return steps;
+}
+
+/** Paths of a runaway chain grow with every step: show their two ends. */
+function shorten(path: string): string {
+  return path.length > 72 ? `${path.slice(0, 30)}...${path.slice(-36)}` : path;
 }

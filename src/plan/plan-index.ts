@@ -4,6 +4,7 @@
 // the tasks downstream of the changed files: the "cone". Every other task was fresh at the
 // last complete build and none of its inputs, outputs or tools changed its stat since.
 import { readFileSync } from 'node:fs';
+import { toolProjectPaths } from '../config/tool-paths.js';
 import type { Pipeline, Rule } from '../config/validate.js';
 import type { Task } from './graph.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -66,7 +67,8 @@ export function indexGraph(pipeline: Pipeline, index: PlanIndex): IndexGraph | u
     }
     const at = rows.length;
     rows.push({ rule, bindings, inputs, outputs });
-    for (const i of inputs) {
+    // A file the rule's tool names is read like an input (see buildPlan).
+    for (const i of [...inputs, ...toolProjectPaths(rule.tool)]) {
       let list = readers.get(i);
       if (list === undefined) readers.set(i, (list = []));
       list.push(at);
@@ -103,16 +105,20 @@ export function coneOf(graph: IndexGraph, changed: readonly string[]): { tasks: 
   const made = new Map<number, Task>();
   for (const i of order) {
     const r = graph.rows[i] as IndexGraph['rows'][number];
-    const t: Task = { id: r.outputs.join('\n'), rule: r.rule, bindings: r.bindings, inputs: r.inputs, outputs: r.outputs, deps: [], dependents: [], order: i };
+    const t: Task = { id: r.outputs.join('\n'), rule: r.rule, bindings: r.bindings, inputs: r.inputs, outputs: r.outputs, deps: [], dependents: [], toolDeps: [], order: i };
     made.set(i, t);
-    for (const input of r.inputs) {
-      const p = graph.producer.get(input);
+    const link = (path: string, tool: boolean): void => {
+      const p = graph.producer.get(path);
       const dep = p === undefined ? undefined : made.get(p);
-      if (dep !== undefined && !t.deps.includes(dep)) {
+      if (dep === undefined || dep === t) return;
+      if (tool && !t.toolDeps.includes(dep)) t.toolDeps.push(dep);
+      if (!t.deps.includes(dep)) {
         t.deps.push(dep);
         dep.dependents.push(t);
       }
-    }
+    };
+    for (const input of r.inputs) link(input, false);
+    for (const f of toolProjectPaths(r.rule.tool)) link(f, true);
   }
   return { tasks: [...made.values()], total: graph.rows.length };
 }

@@ -1,6 +1,6 @@
 // Turns failures (values) into messages that name the file, rule, tool or path at fault.
 import type { SessionFailure } from '../engine/session.js';
-import type { TaskFailure } from '../engine/build.js';
+import type { TaskFailure } from '../engine/events.js';
 import type { WarmFailure } from '../tools/warm-pool.js';
 import { unreachable } from '../util/result.js';
 
@@ -24,6 +24,8 @@ export function formatSessionFailure(f: SessionFailure): string {
       return `dependency cycle: ${f.cycle.join(' -> ')}`;
     case 'input-is-output':
       return `rule '${f.rule}' reads ${f.path}, which it also writes`;
+    case 'derivation-loop':
+      return `rule '${f.rule}' would derive ${f.path} from a chain of ${f.steps} derivations: rules whose outputs match their own or each other's inputs derive without end. Last steps:\n${f.chain.map((c) => `  ${c}`).join('\n')}\nGive the outputs a directory or extension that no rule's input matches.`;
     default:
       return unreachable(f);
   }
@@ -49,12 +51,35 @@ export function formatTaskFailure(f: TaskFailure): string {
       return `the tool succeeded but did not write ${f.path}`;
     case 'output-unwritable':
       return `cannot write ${f.path}: ${f.message}`;
+    case 'io-error':
+      return `${f.op}${f.path !== '' ? ` ${f.path}` : ''} failed: ${ERRNO_TEXT[f.code] ?? 'system error'} (${f.code})`;
+    case 'store-write-failed':
+      return `cannot record the build in the state store ${f.dir}: ${f.message}. The outputs were written; tasks not recorded will run again next time`;
+    case 'internal-error':
+      return `internal error in docpipe (a bug; please report it): ${f.message}${f.log !== undefined ? `; the stack is in ${f.log}` : ''}`;
     case 'warm':
       return formatWarmFailure(f.failure);
     default:
       return unreachable(f);
   }
 }
+
+/** What the usual system errors mean, in words. */
+const ERRNO_TEXT: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a path component is not a directory',
+  EIO: 'input/output error',
+  ELOOP: 'too many levels of symbolic links',
+  EMFILE: 'too many open files',
+  EXDEV: 'crosses file systems',
+  ENAMETOOLONG: 'file name too long',
+};
 
 export function formatWarmFailure(f: WarmFailure): string {
   const at = f.reason !== 'spawn-failed' && f.reason !== 'request-failed' && f.reason !== 'tool-replaced' ? (f.record > 0 ? ` at record ${f.record}` : ' before its first record') : '';

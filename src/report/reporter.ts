@@ -1,6 +1,6 @@
 // Renders build events: on a TTY one updating status line, otherwise plain lines, or one
 // JSON object per line with --json. The engine never assembles user-facing strings itself.
-import type { BuildEvent } from '../engine/build.js';
+import type { BuildEvent } from '../engine/events.js';
 import { unreachable } from '../util/result.js';
 import { formatTaskFailure, shellQuote } from './format-failure.js';
 
@@ -73,6 +73,7 @@ export async function createReporter(mode: ReportMode, out: NodeJS.WriteStream =
             c.failed > 0 ? `${c.failed} failed` : '',
             c.skipped > 0 ? `${c.skipped} skipped` : '',
           ].filter((p) => p !== '');
+          if (e.failure !== undefined) errOut.write(`pipe: ${formatTaskFailure(e.failure)}\n`);
           (e.ok ? out : errOut).write(`pipe: ${parts.join(', ')} (${fmtMs(e.ms)})${e.ok ? '' : ' — build FAILED'}\n`);
           break;
         }

@@ -125,6 +125,24 @@ export class StateStore {
     await this.#db.close();
   }
 
+  /**
+   * Closes and opens the database again. After a failed write (ENOSPC) LevelDB keeps the
+   * error and refuses every later write until it is reopened. Returns the open's error.
+   */
+  async reopen(): Promise<Result<void, string>> {
+    try {
+      await this.#db.close();
+    } catch {
+      // closing a store in error may fail; opening is what matters
+    }
+    try {
+      await this.#db.open();
+      return ok(undefined);
+    } catch (e) {
+      return err((e as Error).message);
+    }
+  }
+
   async #all(prefix: string): Promise<[string, string][]> {
     return this.#db.iterator({ gte: prefix, lt: prefix.slice(0, -1) + ';' }).all();
   }
@@ -201,7 +219,8 @@ export class StateStore {
     if (stats.size === 0 && tasks.size === 0) return;
     const ops: ({ type: 'put'; key: string; value: string } | { type: 'del'; key: string })[] = [];
     this.snapshotStale = true;
-    ops.push({ type: 'put', key: 'm:gen', value: String(++this.#gen) });
+    const gen = this.#gen + 1;
+    ops.push({ type: 'put', key: 'm:gen', value: String(gen) });
     for (const [path, e] of stats) {
       if (e === null) ops.push({ type: 'del', key: 'f:' + path });
       else ops.push({ type: 'put', key: 'f:' + path, value: JSON.stringify([e.size, e.mtimeMs, e.ctimeMs, e.ino, e.hashedAt, e.digest]) });
@@ -214,6 +233,7 @@ export class StateStore {
       }
     }
     await this.#db.batch(ops);
+    this.#gen = gen;
   }
 
   async getCacheEntry(key: string): Promise<CacheEntry | undefined> {

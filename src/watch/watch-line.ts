@@ -3,7 +3,7 @@
 //   [14:02:15] data/04.txt changed: up to date (6ms)
 //   [14:02:20] data/05.txt changed: 1 FAILED, built out/05.tok (30ms)
 //     FAILED parse out/05.parse: exited with status 4; stderr (last 2 lines): ...
-import type { TaskFailure } from '../engine/build.js';
+import type { TaskFailure } from '../engine/events.js';
 import { formatTaskFailure } from '../report/format-failure.js';
 
 export interface RebuildSummary {

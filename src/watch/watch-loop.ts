@@ -23,7 +23,7 @@ import { existsSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { executeBuild, type Io } from '../commands/build.js';
 import type { Pipeline } from '../config/validate.js';
-import type { BuildEvent } from '../engine/build.js';
+import type { BuildEvent } from '../engine/events.js';
 import type { Session } from '../engine/session.js';
 import type { WarmPool } from '../tools/warm-pool.js';
 import { unreachable } from '../util/result.js';

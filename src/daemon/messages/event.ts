@@ -1,6 +1,6 @@
 // event (daemon -> client): one BuildEvent, rendered by the client's own reporter so that
 // output through the daemon is the same as without it.
-import type { BuildEvent } from '../../engine/build.js';
+import type { BuildEvent } from '../../engine/events.js';
 import { isObject } from '../protocol.js';
 
 export const EVENT = 'event';

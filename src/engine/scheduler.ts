@@ -3,37 +3,18 @@
 // touches a promise per task. Only stale tasks go async, at most `jobs` at a time. Each task
 // is evaluated at most once per build. Early cutoff is a consequence of fingerprints holding
 // input digests: a rebuilt output with the same bytes leaves its dependants' fingerprints equal.
-import { constants, copyFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { digestBytes, digestFile, digestFileSync, type Digest } from '../hash/digest.js';
+import { join } from 'node:path';
+import { digestBytes, type Digest } from '../hash/digest.js';
 import { toolIdentity, type IdentityFailure, type ToolIdentity } from '../hash/tool-identity.js';
 import type { Task } from '../plan/graph.js';
-import { blobSize, removeQuietly } from '../store/output-cache.js';
 import type { TaskRecord } from '../store/state-store.js';
-import { runCold, type ColdFailure } from '../tools/cold-runner.js';
-import type { WarmFailure } from '../tools/warm-pool.js';
-import { err, ok, type Result } from '../util/result.js';
-import { explainChange, fingerprint, PENDING, type Fingerprint } from './fingerprint.js';
+import { ok, type Result } from '../util/result.js';
+import type { BuildEvent, Outcome, TaskFailure } from './events.js';
+import { explainChange, fingerprint, PENDING } from './fingerprint.js';
+import { TaskRunner, type StaleTask, type WarmRunner } from './run-task.js';
 import type { Session } from './session.js';
 import { commandFor } from './substitute.js';
-
-export type TaskFailure =
-  | { reason: 'missing-input'; path: string }
-  | IdentityFailure
-  | ColdFailure
-  | { reason: 'missing-output'; path: string }
-  | { reason: 'output-unwritable'; path: string; message: string }
-  | { reason: 'warm'; failure: WarmFailure };
-
-export type Outcome = 'fresh' | 'built' | 'restored' | 'failed' | 'skipped' | 'would-run';
-
-export type BuildEvent =
-  | { type: 'plan'; tasks: number }
-  | { type: 'start'; rule: string; target: string; reasons: string[]; completed: number }
-  | { type: 'finish'; rule: string; target: string; outcome: Outcome; ms: number; unchanged: boolean; completed: number }
-  | { type: 'fail'; rule: string; target: string; command: string[]; failure: TaskFailure; completed: number }
-  | { type: 'would-run'; rule: string; target: string; command: string[]; reasons: string[]; completed: number }
-  | { type: 'done'; ok: boolean; counts: Record<Outcome, number>; ms: number; noPlan?: boolean };
+import { guardSync, guardTask, type GuardContext } from './task-guard.js';
 
 export interface BuildOptions {
   jobs: number;
@@ -48,21 +29,17 @@ export interface BuildOptions {
   alreadyFresh?: number | undefined;
 }
 
-export type WarmRunner = (task: Task, identity: ToolIdentity, stdinFiles: string[], stdoutFile: string, signal: AbortSignal) => Promise<Result<void, TaskFailure>>;
-
 export interface BuildSummary {
   ok: boolean;
   counts: Record<Outcome, number>;
   ms: number;
   /** Some tool identity hashes a directory tree (see CleanMarker). */
   treeIdentity: boolean;
+  /** What became of each task that was evaluated. */
+  outcomes: ReadonlyMap<Task, Outcome>;
 }
 
-interface Pending {
-  task: Task;
-  fp: Fingerprint;
-  key: Digest;
-  identity: ToolIdentity;
+interface Pending extends StaleTask {
   /** Set when the fingerprint matched but an output is missing or edited. */
   broken: string | undefined;
   /** Dry run: dependencies that would be rebuilt. */
@@ -94,16 +71,17 @@ class Executor {
   #lastFlush = Date.now();
   #finish: (() => void) | undefined;
   readonly #abort = new AbortController();
-  readonly #createdDirs = new Set<string>();
   readonly #prestarted = new Set<string>();
-  readonly #saves: Promise<void>[] = [];
-  #tmpSeq = 0;
+  readonly #runner: TaskRunner;
+  readonly #guard: GuardContext;
   readonly counts: Record<Outcome, number> = { fresh: 0, built: 0, restored: 0, failed: 0, skipped: 0, 'would-run': 0 };
 
   constructor(session: Session, tasks: readonly Task[], opts: BuildOptions) {
     this.#s = session;
     this.#tasks = tasks;
     this.#o = opts;
+    this.#runner = new TaskRunner(session, { useCache: opts.useCache, warm: opts.warm?.run, signal: this.#abort.signal });
+    this.#guard = { root: session.root, logDir: join(session.pipeDir, 'logs') };
   }
 
   async run(): Promise<BuildSummary> {
@@ -125,21 +103,22 @@ class Executor {
     const done = new Promise<void>((r) => (this.#finish = r));
     this.#pump();
     await done;
-    await Promise.all(this.#saves);
+    await this.#runner.settle();
     this.#o.signal?.removeEventListener('abort', onAbort);
-    await this.#s.flush();
-    const ok = !this.#failed && this.#o.signal?.aborted !== true && this.#outcome.size === this.#tasks.length;
+    const saved = await this.#s.flush();
+    const ok = saved.ok && !this.#failed && this.#o.signal?.aborted !== true && this.#outcome.size === this.#tasks.length;
     const ms = performance.now() - started;
-    this.#o.onEvent({ type: 'done', ok, counts: this.counts, ms });
+    this.#o.onEvent({ type: 'done', ok, counts: this.counts, ms, ...(saved.ok ? {} : { failure: saved.error }) });
     const treeIdentity = [...this.#identities.values()].some((r) => r.ok && r.value.hasDirectory);
-    return { ok, counts: this.counts, ms, treeIdentity };
+    return { ok, counts: this.counts, ms, treeIdentity, outcomes: this.#outcome };
   }
 
   #pump(): void {
     while (this.#readyHead < this.#ready.length) {
       const t = this.#ready[this.#readyHead++] as Task;
       if (this.#stopping) continue;
-      this.#evaluate(t);
+      const r = guardSync(this.#guard, () => this.#evaluate(t));
+      if (!r.ok) this.#fail(t, [], r.error);
     }
     while (!this.#stopping && this.#running < this.#o.jobs && this.#runnableHead < this.#runnable.length) {
       this.#start(this.#runnable[this.#runnableHead++] as Pending);
@@ -247,6 +226,8 @@ class Executor {
     want(t, identity);
     for (const d of t.dependents) {
       if (d.rule.tool.warm === null || this.#prestarted.has(d.rule.tool.name)) continue;
+      // Its tool reads a file a task of this build still has to write: its identity is not known yet.
+      if (d.toolDeps.some((x) => !this.#outcome.has(x))) continue;
       const id = this.#identity(d);
       if (id.ok) want(d, id.value);
     }
@@ -279,167 +260,34 @@ class Executor {
     const started = performance.now();
     const before = this.#s.records.get(t.id);
     if (this.#o.dryRun) {
-      void this.#reasons(p).then((reasons) => {
+      void guardTask(this.#guard, async () => ok(await this.#reasons(p))).then((r) => {
         this.#running--;
-        this.#complete(t, 'would-run');
-        this.#o.onEvent({ type: 'would-run', rule: t.rule.name, target, command: p.fp.command, reasons, completed: this.#completed() });
+        if (r.ok) {
+          this.#complete(t, 'would-run');
+          this.#o.onEvent({ type: 'would-run', rule: t.rule.name, target, command: p.fp.command, reasons: r.value, completed: this.#completed() });
+        } else this.#fail(t, p.fp.command, r.error);
         this.#pump();
       });
       return;
     }
-    this.#reasons(p)
-      .then((reasons) => {
-        this.#o.onEvent({ type: 'start', rule: t.rule.name, target, reasons, completed: this.#completed() });
-        return this.#execute(p);
-      })
-      .then(
-      (r) => {
-        this.#running--;
-        if (r.ok) {
-          const unchanged = before !== undefined && sameOutputs(before.outputs, r.value.outputs);
-          this.#complete(t, r.value.outcome);
-          this.#o.onEvent({ type: 'finish', rule: t.rule.name, target, outcome: r.value.outcome, ms: performance.now() - started, unchanged, completed: this.#completed() });
-        } else if (r.error.reason === 'cancelled') {
-          this.#complete(t, 'skipped');
-        } else {
-          this.#fail(t, p.fp.command, r.error);
-        }
-        this.#pump();
-      },
-      (e: unknown) => {
-        // A bug, not an expected failure: surface it with its stack rather than hang.
-        this.#running--;
-        this.#fail(t, p.fp.command, { reason: 'spawn-failed', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
-        this.#pump();
-      },
-    );
-  }
-
-  async #execute(p: Pending): Promise<Result<{ outcome: 'built' | 'restored'; outputs: [string, Digest][] }, TaskFailure>> {
-    const { task: t, fp, key } = p;
-    const root = this.#s.root;
-    const temps: string[] = [];
-    try {
-      for (const o of t.outputs) {
-        const dir = dirname(join(root, o));
-        if (!this.#createdDirs.has(dir)) {
-          try {
-            mkdirSync(dir, { recursive: true });
-          } catch (e) {
-            return err({ reason: 'output-unwritable', path: o, message: (e as Error).message });
-          }
-          this.#createdDirs.add(dir);
-        }
-        temps.push(this.#tempFor(o));
-      }
-
-      let outcome: 'built' | 'restored' = 'built';
-      const cached = this.#o.useCache ? await this.#s.cache.lookup(key) : undefined;
-      if (cached !== undefined && cached.outputs.length === t.outputs.length && this.#restore(cached.outputs, temps)) {
-        outcome = 'restored';
-        await this.#s.cache.touch(cached);
+    void guardTask(this.#guard, async () => {
+      const reasons = await this.#reasons(p);
+      this.#o.onEvent({ type: 'start', rule: t.rule.name, target, reasons, completed: this.#completed() });
+      return this.#runner.run(p);
+    }).then((r) => {
+      this.#running--;
+      if (r.ok) {
+        const unchanged = before !== undefined && sameOutputs(before.outputs, r.value.outputs);
+        this.#complete(t, r.value.outcome);
+        this.#o.onEvent({ type: 'finish', rule: t.rule.name, target, outcome: r.value.outcome, ms: performance.now() - started, unchanged, completed: this.#completed() });
+      } else if (r.error.reason === 'cancelled') {
+        this.#complete(t, 'skipped');
       } else {
-        const r = await this.#runTool(p, temps);
-        if (!r.ok) return r;
+        this.#fail(t, p.fp.command, r.error);
       }
-
-      // Hash temps, then rename into place: a reader never sees a half-written output.
-      const produced: { abs: string; rel: string; digest: Digest; size: number }[] = [];
-      for (let i = 0; i < t.outputs.length; i++) {
-        const rel = t.outputs[i] as string;
-        const tmp = temps[i] as string;
-        const size = blobSize(tmp);
-        if (size === undefined) return err({ reason: 'missing-output', path: rel });
-        const digest = await digestFile(tmp, size);
-        produced.push({ abs: join(root, rel), rel, digest, size });
-      }
-      for (let i = 0; i < produced.length; i++) {
-        const o = produced[i] as (typeof produced)[number];
-        try {
-          renameSync(temps[i] as string, o.abs);
-        } catch (e) {
-          return err({ reason: 'output-unwritable', path: o.rel, message: (e as Error).message });
-        }
-        this.#s.stats.record(o.rel, statSync(o.abs), o.digest);
-      }
-      const outputs = produced.map((o): [string, Digest] => [o.rel, o.digest]);
-      this.#s.setRecord(t.id, {
-        record: { key, outputs },
-        detail: { rule: t.rule.name, command: fp.command, tool: { digest: p.identity.digest, parts: p.identity.parts }, inputs: fp.inputs, builtAt: Date.now() },
-      });
-      // Off the critical path: dependants may start; run() awaits every save before it ends.
-      if (outcome === 'built') this.#saves.push(this.#s.cache.save(key, produced).catch(() => undefined));
-      return ok({ outcome, outputs });
-    } finally {
-      for (const tmp of temps) removeQuietly(tmp);
-    }
-  }
-
-  /** Copies cached blobs to the temps, verifying each digest; false (a miss) on any mismatch. */
-  #restore(outputs: [string, Digest][], temps: string[]): boolean {
-    for (let i = 0; i < outputs.length; i++) {
-      const [, d] = outputs[i] as [string, Digest];
-      const tmp = temps[i] as string;
-      const blob = this.#s.cache.blobPath(d);
-      copyFileSync(blob, tmp, constants.COPYFILE_FICLONE);
-      if (digestFileSync(tmp) !== d) {
-        // Edited in place through its output's hard link: drop it so the next save recreates it.
-        removeQuietly(blob);
-        return false;
-      }
-    }
-    return true;
-  }
-
-  async #runTool(p: Pending, temps: string[]): Promise<Result<void, TaskFailure>> {
-    const t = p.task;
-    const root = this.#s.root;
-    const tool = t.rule.tool;
-    const stdinFiles = t.rule.stdin ? t.inputs.map((i) => join(root, i)) : null;
-    const stdoutFile = t.rule.stdout ? (temps[0] as string) : null;
-    if (tool.warm !== null && this.#o.warm !== undefined && stdinFiles !== null && stdoutFile !== null) {
-      return this.#o.warm.run(t, p.identity, stdinFiles, stdoutFile, this.#abort.signal);
-    }
-    const argv = commandFor(t, temps);
-    const r = await runCold({
-      executable: p.identity.executable,
-      args: argv.slice(1),
-      cwd: root,
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
-      stdinFiles,
-      stdoutFile,
-      timeoutMs: tool.timeoutMs,
-      signal: this.#abort.signal,
+      this.#pump();
     });
-    if (!r.ok) return r;
-    // A tool with {output} placeholders must create every output itself.
-    for (let i = 0; i < temps.length; i++) {
-      if (blobSize(temps[i] as string) === undefined) return err({ reason: 'missing-output', path: t.outputs[i] as string });
-    }
-    return ok(undefined);
   }
-
-  #tempFor(rel: string): string {
-    // .pipe/tmp is swept of dead processes' files at the next start, so a SIGKILL leaves no
-    // litter next to the outputs. Renaming from there is atomic on the same filesystem.
-    const name = `${process.pid}.${++this.#tmpSeq}.${basename(rel)}`;
-    const abs = join(this.#s.root, rel);
-    if (sameDevice(this.#s.tmpDir, dirname(abs))) return join(this.#s.tmpDir, name);
-    return join(dirname(abs), `.${name}.pipe-tmp`);
-  }
-}
-
-const deviceOf = new Map<string, number>();
-function sameDevice(a: string, b: string): boolean {
-  const dev = (p: string): number => {
-    let d = deviceOf.get(p);
-    if (d === undefined) {
-      d = statSync(p).dev;
-      deviceOf.set(p, d);
-    }
-    return d;
-  };
-  return dev(a) === dev(b);
 }
 
 function sameOutputs(a: [string, Digest][], b: [string, Digest][]): boolean {
