@@ -24,7 +24,10 @@ describe('spreading work', () => {
     expect(results.map((result) => result.ok && text(result.value))).toEqual(['A\n', 'B\n', 'C\n', 'D\n']);
     expect(rig.starts()).toHaveLength(2);
     const infos = pool.list();
-    expect(infos.map((info) => info.documents)).toEqual([2, 2]);
+    // Both copies serve; how the four split depends on which copy finished starting first.
+    const served = infos.map((info) => info.documents);
+    expect(served).toHaveLength(2);
+    expect(served.every((n) => n >= 1) && served[0]! + served[1]! === 4).toBe(true);
     expect(infos.every((info) => info.state === 'idle' && info.tool === 'upper_lines')).toBe(true);
   });
 
@@ -84,7 +87,7 @@ describe('process cap', () => {
 describe('tool replaced', () => {
   it('retires instances of an old identity after their document; new work goes to the new one', async () => {
     const pool = rig.pool();
-    const v1 = rig.spec('upper_lines.py', { identity: 'v1' }, { DELAY_MS: '150' });
+    const v1 = rig.spec('upper_lines.py', { identity: 'v1' }, { DELAY_MS: '700' });
     const v2 = rig.spec('upper_lines.py', { identity: 'v2' });
     const old = pool.process(v1, bytes('x\ny\n'));
     await until(() => pool.list().some((info) => info.state === 'busy'));
@@ -100,7 +103,7 @@ describe('tool replaced', () => {
 
   it('fails documents still waiting for the replaced tool with tool-replaced', async () => {
     const pool = rig.pool();
-    const v1 = rig.spec('upper_lines.py', { identity: 'v1' }, { DELAY_MS: '150' });
+    const v1 = rig.spec('upper_lines.py', { identity: 'v1' }, { DELAY_MS: '700' });
     const v2 = rig.spec('upper_lines.py', { identity: 'v2' });
     const running = pool.process(v1, bytes('a\n'));
     const waiting = pool.process(v1, bytes('b\n'));
