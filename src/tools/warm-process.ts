@@ -10,6 +10,8 @@ import type { WarmToolSpec } from './warm-types.js';
 
 /** Largest piece handed to stdin.write at once; 'drain' paces the rest. */
 const WRITE_SLICE = 256 * 1024;
+/** Parts written together up to this size are joined into one write. */
+const COALESCE_BYTES = 16 * 1024;
 /** After 'exit', how long to wait for the pipes to close before judging the process gone. */
 const CLOSE_GRACE_MS = 2000; // generous: under load the last stderr lines (the ones users need) arrive late
 
@@ -96,7 +98,11 @@ export class ToolProcess {
 
   /** Queues bytes for stdin, written ahead of the answers as fast as the pipe takes them. */
   write(...parts: readonly Uint8Array[]): void {
-    for (const part of parts) if (part.length > 0) this.#queue.push(part);
+    let size = 0;
+    for (const part of parts) size += part.length;
+    // A small document and its marker in one write: one read and one answer chunk, not two.
+    if (parts.length > 1 && size <= COALESCE_BYTES) this.#queue.push(Buffer.concat(parts, size));
+    else for (const part of parts) if (part.length > 0) this.#queue.push(part);
     this.#writeMore();
   }
 

@@ -77,9 +77,7 @@ describe('timeout', () => {
   it('kills a hung instance and names the record', async () => {
     const pool = rig.pool();
     const spec = rig.spec('hang.py', { timeoutMs: 400 });
-    const started = Date.now();
     const result = await pool.process(spec, bytes('a\nb\nHANG\nd\n'));
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error).toMatchObject({ reason: 'record-timeout', tool: 'hang', record: 3, afterMs: 400 });
