@@ -1,8 +1,8 @@
 // One running copy of a warm tool: its life-cycle state, the document it holds, deadlines.
 //
 // Records are pipelined: a document (and the marker record after it) is written to stdin as
-// fast as the pipe takes it, while stdout is read concurrently by the framing's reader
-// (read-records.ts, read-sentinel.ts, warm-json-channel.ts). The process itself lives in
+// fast as the pipe takes it, while stdout is read concurrently by the framing's channel
+// (warm-records-channel.ts, warm-json-channel.ts). The process itself lives in
 // warm-process.ts; the pool (warm-pool.ts) decides which instance gets which document, and
 // an instance only reports back through its hooks.
 
@@ -10,15 +10,11 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Result } from '../util/result.js';
 import { err, ok, unreachable } from '../util/result.js';
-import type { DocumentReader } from './document-reader.js';
-import { RecordsReader } from './read-records.js';
-import { SentinelReader } from './read-sentinel.js';
-import type { PreparedInput, RecordScanner } from './record-framing.js';
-import { LineScanner, scannerFor, type LineMatcher } from './record-framing.js';
+import type { LineMatcher, PreparedInput } from './record-framing.js';
 import { showBytes, timeoutHint } from './warm-failure.js';
 import { JsonChannel } from './warm-json-channel.js';
 import { ToolProcess } from './warm-process.js';
-import { StartupReader, type MarkerLearning } from './warm-startup.js';
+import { RecordsChannel, type ChannelStep } from './warm-records-channel.js';
 import type { InstanceState, StopReason, WarmEvent, WarmFailure, WarmInstanceInfo, WarmToolSpec } from './warm-types.js';
 import { Watchdog } from './warm-watchdog.js';
 
@@ -77,13 +73,7 @@ export class WarmInstance {
 
   /** Work given before the instance was ready. */
   #pending: Job[] = [];
-  readonly #scanner: RecordScanner | null;
-  readonly #startup: StartupReader | null;
-  #prelude: Buffer | null = null;
-  /** The tool's answer to the marker record, learned at start-up. */
-  #markerAnswer: Buffer | null = null;
-  #job: Job | null = null;
-  #reader: DocumentReader | null = null;
+  readonly #records: RecordsChannel<Job> | null;
   readonly #json: JsonChannel<Job> | null;
   readonly #watchdog: Watchdog;
   #idleTimer: NodeJS.Timeout | undefined;
@@ -97,20 +87,18 @@ export class WarmInstance {
     this.#startupMs = Math.min(spec.startupMs ?? DEFAULT_STARTUP_MS, MAX_TIMER);
     this.#watchdog = new Watchdog(() => this.#deadline(), this.#onWatchdog);
     const framing = spec.framing;
+    const write = (...parts: Uint8Array[]): void => this.#process.write(...parts);
     if (framing.kind === 'json') {
-      this.#scanner = null;
-      this.#startup = null;
+      this.#records = null;
       this.#json = new JsonChannel<Job>(spec.name, {
-        write: (bytes) => this.#process.write(Buffer.from(bytes, 'utf8')),
+        write: (bytes) => write(Buffer.from(bytes, 'utf8')),
         answered: (job, result) => this.#jsonAnswered(job, result),
         broken: (detail, line) => (detail === '' && line !== null ? this.#strayOutput(line) : this.#protocolError(1, `${detail}: ${showBytes(line ?? Buffer.alloc(0))}`, null)),
         timedOut: (job) => this.#timedOut(1, job),
       });
     } else {
       this.#json = null;
-      this.#scanner = framing.kind === 'sentinel' ? new LineScanner() : scannerFor(framing, options.outputMatcher);
-      const learning: MarkerLearning = options.marker === null ? 'none' : framing.kind === 'sentinel' ? 'repeated' : 'one-record';
-      this.#startup = new StartupReader(spec.prelude, this.#scanner, learning, options.markerText);
+      this.#records = new RecordsChannel<Job>(framing, spec.prelude, options.outputMatcher, options.marker, options.markerText, write);
     }
 
     this.#process = new ToolProcess(spec, options.logDir, {
@@ -121,12 +109,8 @@ export class WarmInstance {
       closed: this.#onClosed,
     });
     this.pid = this.#process.pid;
-    const marker = options.marker;
-    if (marker !== null && this.pid > 0) {
-      // Learned from the start-up output; two copies tell where an answer of unknown shape ends.
-      this.#process.write(...(framing.kind === 'sentinel' ? [marker, marker] : [marker]));
-    }
-    if (this.#startup !== null && !this.#startup.immediate) this.#watchdog.arm();
+    if (this.pid > 0) this.#records?.start();
+    if (this.#records !== null && !this.#records.immediate) this.#watchdog.arm();
   }
 
   get state(): InstanceState {
@@ -135,7 +119,7 @@ export class WarmInstance {
 
   /** Documents held: in flight plus waiting for start-up. */
   get load(): number {
-    return this.#pending.length + (this.#job === null ? 0 : 1) + (this.#json?.size ?? 0);
+    return this.#pending.length + (this.#records?.job == null ? 0 : 1) + (this.#json?.size ?? 0);
   }
 
   /** Whether new work may be given: the pool never gives work to retiring or stopped instances. */
@@ -225,7 +209,7 @@ export class WarmInstance {
   #onSpawn = (): void => {
     if (this.#ending) return; // stopped (close) before it even started
     this.#hooks.event({ kind: 'instance-started', tool: this.spec.name, pid: this.pid, identity: this.spec.identity });
-    if (this.#startup === null || this.#startup.immediate) this.#becomeReady();
+    if (this.#records === null || this.#records.immediate) this.#becomeReady();
   };
 
   #becomeReady(): void {
@@ -259,20 +243,10 @@ export class WarmInstance {
       this.#json?.send(job, job.text, this.#deadline());
       return;
     }
-    this.#job = job;
-    const input = job.input;
-    if (input.records === 0) {
-      this.#finishDocument(this.#prelude ?? Buffer.alloc(0));
-      return;
-    }
-    const scanner = this.#scanner as RecordScanner;
-    const marker = this.#options.marker;
-    this.#reader =
-      this.spec.framing.kind === 'sentinel'
-        ? new SentinelReader(this.#markerAnswer as Buffer, this.#prelude)
-        : new RecordsReader(scanner, input.records, this.#markerAnswer, this.#prelude);
-    this.#watchdog.arm();
-    this.#process.write(...input.parts, ...(marker === null ? [] : [marker]));
+    const channel = this.#records as RecordsChannel<Job>;
+    const step = channel.begin(job, job.input);
+    if (step.kind === 'more') this.#watchdog.arm();
+    else this.#onStep(step);
   }
 
   #onStdout = (chunk: Buffer): void => {
@@ -281,64 +255,39 @@ export class WarmInstance {
       this.#json.feed(chunk, () => this.#ending);
       return;
     }
-    if (!this.#ready) {
-      this.#onStartupOutput(chunk);
-      return;
-    }
-    const reader = this.#reader;
-    const job = this.#job;
-    if (reader === null || job === null) {
-      this.#strayOutput(chunk);
-      return;
-    }
-    const before = reader.progress;
-    const step = reader.feed(chunk);
-    if (reader.progress !== before) this.#progress();
-    switch (step.kind) {
-      case 'more':
-        return;
-      case 'done':
-        this.records += job.kind === 'records' ? job.input.records : 1;
-        this.#finishDocument(step.output);
-        return;
-      case 'misaligned':
-        this.#misaligned(step.record, step.detail, job);
-        return;
-      default:
-        unreachable(step);
-    }
+    const channel = this.#records as RecordsChannel<Job>;
+    const before = channel.progress;
+    const step = channel.feed(chunk);
+    if (channel.progress !== before) this.#progress();
+    this.#onStep(step);
   };
 
-  #onStartupOutput(chunk: Buffer): void {
-    const startup = this.#startup as StartupReader;
-    const before = startup.progress;
-    const step = startup.feed(chunk);
-    if (startup.progress !== before) this.#progress();
+  #onStep(step: ChannelStep<Job>): void {
     switch (step.kind) {
       case 'more':
         return;
       case 'ready':
-        this.#prelude = step.prelude;
-        this.#markerAnswer = step.marker;
         this.#becomeReady();
         return;
-      case 'failed':
+      case 'startup-failed':
         this.#protocolError(0, step.detail, null);
+        return;
+      case 'done':
+        this.records += step.records;
+        this.documents++;
+        this.#watchdog.clear();
+        this.#afterWork();
+        step.job.settle(ok(step.output), false);
+        return;
+      case 'misaligned':
+        this.#misaligned(step.record, step.detail, step.job);
+        return;
+      case 'stray':
+        this.#strayOutput(step.bytes);
         return;
       default:
         unreachable(step);
     }
-  }
-
-  #finishDocument(output: Buffer): void {
-    const job = this.#job;
-    if (job === null) return;
-    this.#job = null;
-    this.#reader = null;
-    this.documents++;
-    this.#watchdog.clear();
-    this.#afterWork();
-    job.settle(ok(output), false);
   }
 
   #jsonAnswered(job: Job, result: Result<Uint8Array, WarmFailure>): void {
@@ -372,7 +321,7 @@ export class WarmInstance {
 
   /** How long the next answer may take: start-up allowance until the first one. */
   #deadline(): number {
-    if (!this.#ready && this.#startup?.readingPrelude === true) return this.#startupMs;
+    if (this.#records?.readingPrelude === true) return this.#startupMs;
     if (!this.#answeredOnce) return Math.min(this.#startupMs + this.#timeoutMs, MAX_TIMER);
     return this.#timeoutMs;
   }
@@ -386,18 +335,19 @@ export class WarmInstance {
   }
 
   #onWatchdog = (): void => {
-    if (this.#ready && this.#job === null) return;
-    this.#timedOut(this.#ready ? (this.#reader?.record ?? 1) : 0, this.#job);
+    const job = this.#records?.job ?? null;
+    if (this.#ready && job === null) return;
+    this.#timedOut(this.#records?.record ?? 0, job);
   };
 
   #timedOut(record: number, culprit: Job | null): void {
     const afterMs = this.#deadline();
-    const learning = !this.#ready && this.#startup?.readingPrelude === false;
+    const learning = this.#records?.learningMarker === true;
     const hint = timeoutHint({
       afterMs,
       startingUp: !this.#answeredOnce,
       record,
-      outputBytes: this.#reader?.bytes ?? 0,
+      outputBytes: this.#records?.bytes ?? 0,
       argv: this.spec.argv,
       env: this.spec.env,
       ...(learning ? { sentinel: this.#options.markerText } : {}),
@@ -443,7 +393,7 @@ export class WarmInstance {
     const wasStopping = this.#state === 'stopping';
     this.#state = 'dead';
     this.#clearTimers();
-    const record = !this.#ready ? 0 : (this.#reader?.record ?? 1);
+    const record = this.#records?.record ?? 1;
     const jobs = this.#takeJobs();
     const sink = this.#process.sink;
     if (jobs.length > 0) {
@@ -498,9 +448,8 @@ export class WarmInstance {
   #takeJobs(): Job[] {
     const jobs = [...this.#pending];
     this.#pending = [];
-    if (this.#job !== null) jobs.push(this.#job);
-    this.#job = null;
-    this.#reader = null;
+    const current = this.#records?.take() ?? null;
+    if (current !== null) jobs.push(current);
     if (this.#json !== null) jobs.push(...this.#json.take());
     return jobs;
   }

@@ -8,12 +8,10 @@
 
 import type { Result } from '../util/result.js';
 import { err, ok, unreachable } from '../util/result.js';
-import { Fifo } from './fifo.js';
 import { probeFinalNewline, type FinalNewline } from './final-newline.js';
-import type { LineMatcher, PreparedInput } from './record-framing.js';
-import { lineMatcher, prepareInput } from './record-framing.js';
-import { DEFAULT_SENTINEL, hasLine, markerRecord, sentinelText } from './sentinel.js';
+import { DEFAULT_SENTINEL } from './sentinel.js';
 import { chooseEvictions } from './warm-evict.js';
+import { createGroup, prepareDocument, withoutFinalNewline, type Group, type Prepared, type Waiter } from './warm-group.js';
 import type { InstanceHooks, Job } from './warm-instance.js';
 import { DEFAULT_STARTUP_MS, WarmInstance } from './warm-instance.js';
 import { specKey, validateSpec } from './warm-spec.js';
@@ -43,35 +41,10 @@ export interface WarmPoolOptions {
 /** How often a document may be re-run because another document killed their shared (JSON) instance. */
 const COLLATERAL_RETRIES = 3;
 
-/** Instances that start the same process the same way (see specKey). */
-interface Group {
-  readonly key: string;
-  /** The latest spec seen for this key (its `instances` etc. may change between calls). */
-  spec: WarmToolSpec;
-  readonly instances: Set<WarmInstance>;
-  readonly inputMatcher: LineMatcher | null;
-  readonly outputMatcher: LineMatcher | null;
-  /** The marker record's text and bytes (see sentinel.ts); null bytes: no marker. */
-  readonly markerText: string | null;
-  readonly marker: Buffer | null;
-  /** Learned from one cold run when the first document without a final newline comes. */
-  finalNewline: Promise<FinalNewline> | undefined;
-  /** Documents waiting for an instance, oldest first. */
-  readonly waiting: Fifo<Waiter>;
-}
-
-interface Waiter {
-  readonly job: Job;
-  /** The caller gave up (aborted) while the document waited. */
-  abandoned(): boolean;
-}
-
 interface Outcome {
   result: Result<Uint8Array, WarmFailure>;
   collateral: boolean;
 }
-
-type Prepared = { kind: 'records'; input: PreparedInput } | { kind: 'json'; text: string };
 
 export class WarmPool {
   readonly #maxProcesses: number;
@@ -122,30 +95,17 @@ export class WarmPool {
     signal?.throwIfAborted();
     const group = this.#groupFor(spec);
 
-    let prepared: Prepared;
-    if (spec.framing.kind === 'json') {
-      prepared = { kind: 'json', text: Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8') };
-    } else {
-      const records = prepareInput(spec.framing, group.inputMatcher, input);
-      if (!records.ok) {
-        return err({ reason: 'protocol-error', tool: spec.name, record: 0, detail: records.error, stderrTail: '' });
-      }
-      if (records.value.records === 0 && spec.prelude === 0 && spec.framing.kind !== 'sentinel') return ok(new Uint8Array(0));
-      if (spec.framing.kind === 'sentinel' && group.markerText !== null && hasLine(Buffer.from(input.buffer, input.byteOffset, input.byteLength), group.markerText)) {
-        const detail =
-          `the document has a line equal to the sentinel ${JSON.stringify(group.markerText)}, which marks the end of ` +
-          "a document's output; choose a sentinel no document contains (warm: { framing: 'sentinel', sentinel: '...' })";
-        return err({ reason: 'protocol-error', tool: spec.name, record: 0, detail, stderrTail: '' });
-      }
-      prepared = { kind: 'records', input: records.value };
-    }
-    const strip = prepared.kind === 'records' && prepared.input.unterminated && (await this.#finalNewline(group)) === 'strip';
+    const prepared = prepareDocument(group, input);
+    if (!prepared.ok) return prepared;
+    if (prepared.value === 'empty') return ok(new Uint8Array(0));
+    const document = prepared.value;
+    const strip = document.kind === 'records' && document.input.unterminated && (await this.#finalNewline(group)) === 'strip';
 
     let retriesLeft = spec.retries;
     let collateralLeft = COLLATERAL_RETRIES;
     for (;;) {
       signal?.throwIfAborted();
-      const { result, collateral } = await this.#submit(group.key, spec, prepared, signal);
+      const { result, collateral } = await this.#submit(group.key, spec, document, signal);
       if (result.ok) return strip ? withoutFinalNewline(result.value) : result;
       if (collateral && collateralLeft-- > 0) continue;
       if (!retryable(result.error) || retriesLeft-- <= 0) return result;
@@ -191,21 +151,7 @@ export class WarmPool {
     this.#current.set(spec.name, key);
     let group = this.#groups.get(key);
     if (group === undefined) {
-      const framing = spec.framing;
-      const inputMatcher = framing.kind === 'terminated' ? lineMatcher(framing.input) : null;
-      const markerText = sentinelText(framing);
-      const emptyEndsRecord = inputMatcher === null || inputMatcher(Buffer.alloc(0), 0, 0);
-      group = {
-        key,
-        spec,
-        instances: new Set(),
-        inputMatcher,
-        outputMatcher: framing.kind === 'terminated' ? lineMatcher(framing.output) : null,
-        markerText,
-        marker: markerText === null ? null : markerRecord(framing, markerText, emptyEndsRecord),
-        finalNewline: undefined,
-        waiting: new Fifo(),
-      };
+      group = createGroup(spec, key);
       this.#groups.set(key, group);
     } else {
       group.spec = spec;
@@ -409,9 +355,4 @@ function retryable(failure: WarmFailure): boolean {
     default:
       return unreachable(failure);
   }
-}
-
-/** The answer to an unterminated last line without the '\n' the cold tool would not print. */
-function withoutFinalNewline(output: Uint8Array): Result<Uint8Array, WarmFailure> {
-  return ok(output.length > 0 && output[output.length - 1] === 0x0a ? output.subarray(0, output.length - 1) : output);
 }
