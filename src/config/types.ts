@@ -4,7 +4,17 @@
 /** How a warm tool frames records on stdin/stdout (viasock's protocol). */
 export type WarmSetting =
   | boolean
+  /** Short for { framing: 'sentinel' }. */
+  | 'sentinel'
   | {
+      /**
+       * 'lines' (default): one answer per record, checked by a verifier record after each
+       * document. 'sentinel': any stdin->stdout tool that flushes; a sentinel line ends each
+       * document and everything before the tool's answer to it is the output.
+       */
+      framing?: 'lines' | 'sentinel';
+      /** The marker line's text (default 'docpipesentinel'); false: no verifier (lines only). */
+      sentinel?: string | false;
       /** Regex source matched against a line that ends an input record (viasock -t). */
       input?: string;
       /** Regex source matched against a line that ends an output record (viasock -T). */

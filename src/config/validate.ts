@@ -250,17 +250,41 @@ function validateTool(name: string, at: string, t: unknown, bad: (at: string, m:
 function warmFraming(at: string, w: unknown, bad: (at: string, m: string) => void): Framing | null {
   if (w === undefined || w === false) return null;
   if (w === true) return { kind: 'lines' };
+  if (w === 'sentinel') return { kind: 'sentinel' };
   if (!isObject(w)) {
-    bad(at, `expected true, false or { input?, output?, protocol? }, got ${show(w)}`);
+    bad(at, `expected true, false, 'sentinel' or { framing?, sentinel?, input?, output?, protocol? }, got ${show(w)}`);
     return null;
   }
+  const fields = ['framing', 'sentinel', 'input', 'output', 'protocol'];
   for (const k of Object.keys(w)) {
-    if (!['input', 'output', 'protocol'].includes(k)) bad(`${at}.${k}`, `unknown field ${show(k)}; expected input, output or protocol`);
+    if (!fields.includes(k)) bad(`${at}.${k}`, `unknown field ${show(k)}; expected framing, sentinel, input, output or protocol`);
   }
   const protocol = w['protocol'] ?? 'records';
   if (protocol === 'json') return { kind: 'json' };
   if (protocol !== 'records') {
     bad(`${at}.protocol`, `expected 'records' or 'json', got ${show(protocol)}`);
+    return null;
+  }
+  const sentinel = w['sentinel'];
+  if (sentinel !== undefined && sentinel !== false && (typeof sentinel !== 'string' || sentinel === '' || sentinel.includes('\n'))) {
+    bad(`${at}.sentinel`, `expected a one-line marker text such as 'docpipesentinel', or false (no verifier), got ${show(sentinel)}`);
+    return null;
+  }
+  const marker = sentinel === false ? { sentinel: null } : typeof sentinel === 'string' ? { sentinel } : {};
+  const framing = w['framing'] ?? 'lines';
+  if (framing === 'sentinel') {
+    if (w['input'] !== undefined || w['output'] !== undefined) {
+      bad(`${at}.framing`, `'sentinel' framing needs no input/output terminators (the sentinel ends each document); remove them or use framing 'lines'`);
+      return null;
+    }
+    if (sentinel === false) {
+      bad(`${at}.sentinel`, `'sentinel' framing needs a sentinel (it ends each document), got false`);
+      return null;
+    }
+    return { kind: 'sentinel', ...(typeof sentinel === 'string' ? { sentinel } : {}) };
+  }
+  if (framing !== 'lines') {
+    bad(`${at}.framing`, `expected 'lines' (one answer per record) or 'sentinel' (any stdin->stdout tool), got ${show(framing)}`);
     return null;
   }
   const re = (field: string): RegExp | undefined => {
@@ -279,8 +303,8 @@ function warmFraming(at: string, w: unknown, bad: (at: string, m: string) => voi
   };
   const input = re('input');
   const output = re('output');
-  if (input === undefined && output === undefined) return { kind: 'lines' };
-  return { kind: 'terminated', input: input ?? /^$/, output: output ?? /^$/ };
+  if (input === undefined && output === undefined) return { kind: 'lines', ...marker };
+  return { kind: 'terminated', input: input ?? /^$/, output: output ?? /^$/, ...marker };
 }
 
 function patternList(at: string, v: unknown, bad: (at: string, m: string) => void, isOutput: boolean): Pattern[] | undefined {

@@ -30,6 +30,9 @@ export function warmRunner(pool: WarmPool, root: string): WarmHooks {
       argv: [identity.executable, ...argv.slice(1)],
       cwd: root,
       env,
+      // Only what the tool can see that matters keys its instances: a daemon client's other
+      // variables must not restart it (see specKey).
+      keyEnv: tool.env,
       framing: tool.warm ?? { kind: 'lines' },
       prelude: tool.prelude,
       timeoutMs: tool.timeoutMs > 0 ? tool.timeoutMs : DEFAULT_RECORD_TIMEOUT_MS,

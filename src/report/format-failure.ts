@@ -90,6 +90,8 @@ export function formatWarmFailure(f: WarmFailure): string {
       return `warm tool '${f.tool}' gave no answer within ${f.afterMs} ms${at}. ${f.hint}${tail(f.stderrTail)}`;
     case 'protocol-error':
       return `warm tool '${f.tool}' broke the record protocol${at}: ${f.detail}${tail(f.stderrTail)}`;
+    case 'misaligned-output':
+      return `warm tool '${f.tool}' gave answers that do not line up with the document's records${at}; nothing was recorded: ${f.detail}${tail(f.stderrTail)}`;
     case 'spawn-failed':
       return `warm tool '${f.tool}' could not start: ${f.message}`;
     case 'request-failed':

@@ -13,6 +13,7 @@ const NEWLINE = new Uint8Array([NL]);
 /** The framings that carry records as lines on stdin/stdout (everything but JSON). */
 export type RecordFraming =
   | { kind: 'lines' }
+  | { kind: 'sentinel' }
   | { kind: 'terminated'; input: RegExp; output: RegExp };
 
 /** Tells whether the line `buf[start, end)` (without its '\n') ends a record. */
@@ -41,6 +42,8 @@ export interface PreparedInput {
   readonly records: number;
   /** The bytes to write, in order: the document itself, then whatever completes its last record. */
   readonly parts: readonly Uint8Array[];
+  /** The document's last line had no final '\n' (one was added for the tool). */
+  readonly unterminated: boolean;
 }
 
 /**
@@ -56,18 +59,18 @@ export function prepareInput(
 ): Result<PreparedInput, string> {
   const buf = asBuffer(input);
   const length = buf.length;
-  if (length === 0) return ok({ records: 0, parts: [] });
+  if (length === 0) return ok({ records: 0, parts: [], unterminated: false });
   const unterminatedLine = buf[length - 1] !== NL;
 
-  if (framing.kind === 'lines') {
+  if (framing.kind === 'lines' || framing.kind === 'sentinel') {
     let records = 0;
     let at = buf.indexOf(NL);
     while (at !== -1) {
       records++;
       at = buf.indexOf(NL, at + 1);
     }
-    if (!unterminatedLine) return ok({ records, parts: [buf] });
-    return ok({ records: records + 1, parts: [buf, NEWLINE] });
+    if (!unterminatedLine) return ok({ records, parts: [buf], unterminated: false });
+    return ok({ records: records + 1, parts: [buf, NEWLINE], unterminated: true });
   }
 
   if (inputMatcher === null) throw new Error('prepareInput: terminated framing needs an input matcher');
@@ -89,7 +92,8 @@ export function prepareInput(
   }
   const parts: Uint8Array[] = [buf];
   if (unterminatedLine) parts.push(NEWLINE);
-  if (!runOpen) return ok({ records, parts });
+  // Only the lines and sentinel framings restore a missing final newline (see final-newline.ts).
+  if (!runOpen) return ok({ records, parts, unterminated: false });
 
   // The document ends inside a record: send a terminator line the tool will recognise.
   const empty = Buffer.alloc(0);
@@ -98,7 +102,7 @@ export function prepareInput(
     const line = Buffer.concat([candidate, NEWLINE]);
     if (inputMatcher(line, 0, candidate.length)) {
       parts.push(line);
-      return ok({ records: records + 1, parts });
+      return ok({ records: records + 1, parts, unterminated: false });
     }
   }
   return err(
@@ -187,6 +191,7 @@ export class TerminatedScanner implements RecordScanner {
 export function scannerFor(framing: RecordFraming, outputMatcher: LineMatcher | null): RecordScanner {
   switch (framing.kind) {
     case 'lines':
+    case 'sentinel':
       return new LineScanner();
     case 'terminated':
       if (outputMatcher === null) throw new Error('scannerFor: terminated framing needs an output matcher');

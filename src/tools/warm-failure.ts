@@ -15,6 +15,8 @@ export interface TimeoutContext {
   outputBytes: number;
   argv: readonly string[];
   env: Record<string, string>;
+  /** Set while learning the answer to the marker record at start-up. */
+  sentinel?: string;
 }
 
 /** Why a record may have timed out, naming the fixes for block-buffered stdout. */
@@ -26,6 +28,14 @@ export function timeoutHint(context: TimeoutContext): string {
     looksPython && env['PYTHONUNBUFFERED'] === undefined && !argv.includes('-u')
       ? ' This looks like Python run without -u and without PYTHONUNBUFFERED in its environment.'
       : '';
+  if (record === 0 && context.sentinel !== undefined) {
+    return (
+      `The tool printed its prelude (if any) but no answer to the marker line ${JSON.stringify(context.sentinel)} ` +
+      `within ${afterMs} ms of starting. A tool that answers that line with nothing needs another ` +
+      "sentinel (warm: { sentinel: '...' }), one whose answer depends on earlier lines needs warm: { sentinel: false }; " +
+      `a tool that buffers stdout looks the same: ${BUFFERING_FIXES}.${pythonNote}`
+    );
+  }
   if (record === 0) {
     return (
       `The tool printed no complete prelude within ${afterMs} ms of starting. If it prints its ` +

@@ -6,13 +6,14 @@
 // and otherwise stops least-recently-used idle instances of other tools to make room.
 // Instances report back through hooks; see warm-instance.ts for a single instance.
 
-import { performance } from 'node:perf_hooks';
 import type { Result } from '../util/result.js';
 import { err, ok, unreachable } from '../util/result.js';
-import type { LineMatcher, PreparedInput } from './record-framing.js';
-import { lineMatcher, prepareInput } from './record-framing.js';
+import { probeFinalNewline, type FinalNewline } from './final-newline.js';
+import { DEFAULT_SENTINEL } from './sentinel.js';
+import { chooseEvictions } from './warm-evict.js';
+import { createGroup, prepareDocument, withoutFinalNewline, type Group, type Prepared, type Waiter } from './warm-group.js';
 import type { InstanceHooks, Job } from './warm-instance.js';
-import { WarmInstance } from './warm-instance.js';
+import { DEFAULT_STARTUP_MS, WarmInstance } from './warm-instance.js';
 import { specKey, validateSpec } from './warm-spec.js';
 import type { WarmEvent, WarmFailure, WarmInstanceInfo, WarmToolSpec } from './warm-types.js';
 
@@ -37,67 +38,13 @@ export interface WarmPoolOptions {
   onEvent?: (event: WarmEvent) => void;
 }
 
-/** An idle instance gives its place to another tool's extra instance only after this long unused. */
-const GROWTH_IDLE_MS = 1000;
-
 /** How often a document may be re-run because another document killed their shared (JSON) instance. */
 const COLLATERAL_RETRIES = 3;
-
-/** Instances that start the same process the same way (see specKey). */
-interface Group {
-  readonly key: string;
-  /** The latest spec seen for this key (its `instances` etc. may change between calls). */
-  spec: WarmToolSpec;
-  readonly instances: Set<WarmInstance>;
-  readonly inputMatcher: LineMatcher | null;
-  readonly outputMatcher: LineMatcher | null;
-  /** Documents waiting for an instance, oldest first. */
-  readonly waiting: Fifo<Waiter>;
-}
-
-interface Waiter {
-  readonly job: Job;
-  /** The caller gave up (aborted) while the document waited. */
-  abandoned(): boolean;
-}
-
-/** A queue with O(1) shift; a build may queue a million one-line documents. */
-class Fifo<T> {
-  #items: T[] = [];
-  #head = 0;
-  get size(): number {
-    return this.#items.length - this.#head;
-  }
-  push(item: T): void {
-    this.#items.push(item);
-  }
-  peek(): T | undefined {
-    return this.#items[this.#head];
-  }
-  shift(): T | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    const item = this.#items[this.#head] as T;
-    this.#items[this.#head++] = undefined as T;
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return item;
-  }
-  drain(): T[] {
-    const items = this.#items.slice(this.#head);
-    this.#items = [];
-    this.#head = 0;
-    return items;
-  }
-}
 
 interface Outcome {
   result: Result<Uint8Array, WarmFailure>;
   collateral: boolean;
 }
-
-type Prepared = { kind: 'records'; input: PreparedInput } | { kind: 'json'; text: string };
 
 export class WarmPool {
   readonly #maxProcesses: number;
@@ -109,8 +56,6 @@ export class WarmPool {
   readonly #current = new Map<string, string>();
   /** Every instance not yet dead, retiring and stopping ones included. */
   readonly #all = new Set<WarmInstance>();
-  /** Failures found with no document to blame (stray output while idle), by key. */
-  readonly #faults = new Map<string, WarmFailure>();
   #pumpQueued = false;
   #closed = false;
   readonly #hooks: InstanceHooks;
@@ -134,9 +79,6 @@ export class WarmPool {
       changed: (instance) => this.#changed(instance),
       // Delivered after the transition completes, so a throwing listener cannot leave an instance half-changed.
       event: (event) => queueMicrotask(() => this.#onEvent(event)),
-      fault: (instance, failure) => {
-        if (this.#groups.has(instance.key)) this.#faults.set(instance.key, failure);
-      },
     };
   }
 
@@ -153,30 +95,18 @@ export class WarmPool {
     signal?.throwIfAborted();
     const group = this.#groupFor(spec);
 
-    const fault = this.#faults.get(group.key);
-    if (fault !== undefined) {
-      this.#faults.delete(group.key);
-      return err(fault);
-    }
-
-    let prepared: Prepared;
-    if (spec.framing.kind === 'json') {
-      prepared = { kind: 'json', text: Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8') };
-    } else {
-      const records = prepareInput(spec.framing, group.inputMatcher, input);
-      if (!records.ok) {
-        return err({ reason: 'protocol-error', tool: spec.name, record: 0, detail: records.error, stderrTail: '' });
-      }
-      if (records.value.records === 0 && spec.prelude === 0) return ok(new Uint8Array(0));
-      prepared = { kind: 'records', input: records.value };
-    }
+    const prepared = prepareDocument(group, input);
+    if (!prepared.ok) return prepared;
+    if (prepared.value === 'empty') return ok(new Uint8Array(0));
+    const document = prepared.value;
+    const strip = document.kind === 'records' && document.input.unterminated && (await this.#finalNewline(group)) === 'strip';
 
     let retriesLeft = spec.retries;
     let collateralLeft = COLLATERAL_RETRIES;
     for (;;) {
       signal?.throwIfAborted();
-      const { result, collateral } = await this.#submit(group.key, spec, prepared, signal);
-      if (result.ok) return result;
+      const { result, collateral } = await this.#submit(group.key, spec, document, signal);
+      if (result.ok) return strip ? withoutFinalNewline(result.value) : result;
       if (collateral && collateralLeft-- > 0) continue;
       if (!retryable(result.error) || retriesLeft-- <= 0) return result;
     }
@@ -221,15 +151,7 @@ export class WarmPool {
     this.#current.set(spec.name, key);
     let group = this.#groups.get(key);
     if (group === undefined) {
-      const framing = spec.framing;
-      group = {
-        key,
-        spec,
-        instances: new Set(),
-        inputMatcher: framing.kind === 'terminated' ? lineMatcher(framing.input) : null,
-        outputMatcher: framing.kind === 'terminated' ? lineMatcher(framing.output) : null,
-        waiting: new Fifo(),
-      };
+      group = createGroup(spec, key);
       this.#groups.set(key, group);
     } else {
       group.spec = spec;
@@ -242,7 +164,6 @@ export class WarmPool {
     const group = this.#groups.get(key);
     if (group === undefined) return;
     this.#groups.delete(key);
-    this.#faults.delete(key);
     for (const instance of group.instances) instance.retire();
     for (const { job } of group.waiting.drain()) {
       job.settle(err({ reason: 'tool-replaced', tool: group.spec.name, identity: group.spec.identity }), false);
@@ -384,55 +305,32 @@ export class WarmPool {
     const instance = new WarmInstance(group.spec, group.key, this.#hooks, {
       logDir: this.#logDir,
       killAfterMs: this.#killAfterMs,
-      inputMatcher: group.inputMatcher,
       outputMatcher: group.outputMatcher,
+      marker: group.marker,
+      markerText: group.markerText ?? '',
     });
     this.#all.add(instance);
     group.instances.add(instance);
     return instance;
   }
 
-  /**
-   * Makes room for new instances: instances already stopping will free their slot; beyond
-   * those, stop the least recently used idle instances (of any tool). A tool with no
-   * instance at all (`starving`) may take any idle one's place; a tool that merely wants
-   * more parallelism (`growth`) only takes the place of instances idle for GROWTH_IDLE_MS,
-   * or two busy pipeline stages would evict each other between documents and pay a
-   * start-up (a model load) each time.
-   */
   #evict(starving: number, growth: number): void {
-    const wanted = starving + growth;
-    const idle: WarmInstance[] = [];
-    let stopping = 0;
-    for (const instance of this.#all) {
-      switch (instance.state) {
-        case 'stopping':
-          stopping++;
-          break;
-        case 'idle':
-          if (instance.load === 0) idle.push(instance);
-          break;
-        case 'starting':
-        case 'busy':
-        case 'retiring':
-        case 'dead':
-          break;
-        default:
-          unreachable(instance.state);
+    // A document waits for the freed place: keep Node alive until the instance is gone.
+    for (const instance of chooseEvictions(this.#all, starving, growth)) void instance.stop('evicted', true);
+  }
+
+  /** How this tool ends an unterminated last line when run cold (one probe run per tool). */
+  #finalNewline(group: Group): Promise<FinalNewline> {
+    const spec = group.spec;
+    const timeoutMs = Math.min((spec.startupMs ?? DEFAULT_STARTUP_MS) + spec.timeoutMs, 2 ** 31 - 1);
+    group.finalNewline ??= probeFinalNewline(spec, group.markerText ?? DEFAULT_SENTINEL, timeoutMs).then(({ policy, problem }) => {
+      if (problem !== null) {
+        const failure: WarmFailure = { reason: 'protocol-error', tool: spec.name, record: 0, detail: `cannot tell whether the tool ends an unterminated last line with a newline (${problem}); keeping the newline`, stderrTail: '' };
+        this.#onEvent({ kind: 'instance-failed', tool: spec.name, pid: 0, failure });
       }
-    }
-    idle.sort((a, b) => a.lastUsed - b.lastUsed);
-    const now = performance.now();
-    let budget = Math.max(0, wanted - stopping);
-    let forStarving = Math.max(0, starving - stopping);
-    for (const instance of idle) {
-      if (budget === 0) break;
-      const longIdle = now - instance.lastUsed >= GROWTH_IDLE_MS;
-      if (forStarving === 0 && !longIdle) continue;
-      if (forStarving > 0) forStarving--;
-      budget--;
-      void instance.stop('evicted', true); // a document waits for its place: keep Node alive
-    }
+      return policy;
+    });
+    return group.finalNewline;
   }
 }
 
@@ -448,6 +346,7 @@ function retryable(failure: WarmFailure): boolean {
     case 'tool-crashed':
     case 'record-timeout':
     case 'protocol-error':
+    case 'misaligned-output':
       return true;
     case 'spawn-failed':
     case 'request-failed':

@@ -23,8 +23,18 @@ export function validateSpec(spec: WarmToolSpec): void {
   if (!Number.isInteger(spec.retries) || spec.retries < 0) bad('retries', spec.retries, 'an integer >= 0');
   if (!Number.isInteger(spec.prelude) || spec.prelude < 0) bad('prelude', spec.prelude, 'an integer >= 0');
   const framing = spec.framing;
+  const sentinel = 'sentinel' in framing ? framing.sentinel : undefined;
+  if (sentinel !== undefined && sentinel !== null && (typeof sentinel !== 'string' || sentinel === '' || sentinel.includes('\n'))) {
+    bad('framing.sentinel', sentinel, 'a non-empty string without newlines, or null');
+  }
+  if (spec.keyEnv !== undefined && !(Array.isArray(spec.keyEnv) && spec.keyEnv.every((name) => typeof name === 'string'))) {
+    bad('keyEnv', spec.keyEnv, 'an array of variable names');
+  }
   switch (framing.kind) {
     case 'lines':
+      break;
+    case 'sentinel':
+      if (sentinel === null) bad('framing.sentinel', null, 'a string with the sentinel framing (it ends every document)');
       break;
     case 'terminated':
       if (!(framing.input instanceof RegExp)) bad('framing.input', framing.input, 'a RegExp');
@@ -34,7 +44,7 @@ export function validateSpec(spec: WarmToolSpec): void {
       if (spec.prelude !== 0) bad('prelude', spec.prelude, '0 with the json framing (workers print no prelude)');
       break;
     default:
-      bad('framing.kind', (framing as { kind: unknown }).kind, "'lines', 'terminated' or 'json'");
+      bad('framing.kind', (framing as { kind: unknown }).kind, "'lines', 'terminated', 'sentinel' or 'json'");
   }
 }
 
@@ -43,15 +53,30 @@ function show(value: unknown): string {
 }
 
 /**
+ * Whether an environment variable is part of the instance key: the tool's declared `env`,
+ * PATH (which programs a wrapper finds) and the locale (LANG, LANGUAGE, LC_*), which
+ * changes how tools read and write text. Anything else in a daemon client's environment
+ * (a terminal's variables, a shell's counters) must not restart a warm tool.
+ */
+function keyed(name: string, declared: ReadonlySet<string> | null): boolean {
+  if (declared === null) return true;
+  return declared.has(name) || name === 'PATH' || name === 'LANG' || name === 'LANGUAGE' || name.startsWith('LC_');
+}
+
+/**
  * Instances are shared only between specs that would start the same process the same way:
- * the identity plus name, argv, cwd, env and framing. (Two configured tools may share an
- * executable, hence an identity, yet differ in arguments.)
+ * the identity plus name, argv, cwd, the environment that matters (see `keyed`), framing
+ * (sentinel included). (Two configured tools may share an executable, hence an identity, yet
+ * differ in arguments.)
  */
 export function specKey(spec: WarmToolSpec): string {
   const framing = spec.framing;
   const framingKey =
     framing.kind === 'terminated' ? [framing.kind, String(framing.input), String(framing.output)] : [framing.kind];
+  if ('sentinel' in framing) framingKey.push(framing.sentinel === null ? 'no-sentinel' : `sentinel=${framing.sentinel ?? ''}`);
+  const declared = spec.keyEnv === undefined ? null : new Set(spec.keyEnv);
   const env = Object.keys(spec.env)
+    .filter((name) => keyed(name, declared))
     .sort()
     .map((name) => `${name}=${spec.env[name]}`);
   return JSON.stringify([spec.identity, spec.name, spec.argv, spec.cwd, env, framingKey, spec.prelude]);

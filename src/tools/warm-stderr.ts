@@ -1,10 +1,14 @@
 // Drains a warm instance's stderr into its log file and keeps the last lines for failures.
+// The log is bounded: past LOG_ROTATE_BYTES it moves to `<log>.1` (replacing the one
+// before) and a new file begins, so an instance keeps about its last 2 x LOG_ROTATE_BYTES.
 
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 
 const TAIL_BYTES = 16 * 1024;
 const TAIL_LINES = 20;
+/** Size at which an instance's log is rotated; a tool flooding stderr keeps its last ~1 MiB. */
+export const LOG_ROTATE_BYTES = 512 * 1024;
 
 /** Log file of one instance: `${logDir}/<tool>-<pid>.log`, tool name made file-safe. */
 export function logPath(logDir: string, tool: string, pid: number): string {
@@ -13,26 +17,59 @@ export function logPath(logDir: string, tool: string, pid: number): string {
 
 export class StderrSink {
   readonly path: string;
-  readonly #file: WriteStream | null;
+  #file: WriteStream | null;
+  /** Bytes written to the current file. */
+  #size = 0;
+  /** Earlier files, still flushing after a rotation. */
+  readonly #rotated: WriteStream[] = [];
   #tail: Buffer = Buffer.alloc(0);
   #closed: Promise<void> | undefined;
 
   constructor(logDir: string, tool: string, pid: number) {
     this.path = logPath(logDir, tool, pid);
     // An unwritable log dir or a full disk must not take the pool down; the tail still works.
-    let file: WriteStream | null = null;
     try {
       mkdirSync(logDir, { recursive: true });
-      file = createWriteStream(this.path, { flags: 'a' });
-      file.on('error', () => {});
     } catch {
-      file = null;
+      // openFile reports nothing either: no log, the tail still works.
     }
-    this.#file = file;
+    this.#file = this.#open('a');
+  }
+
+  #open(flags: 'a' | 'w'): WriteStream | null {
+    try {
+      const file = createWriteStream(this.path, { flags });
+      file.on('error', () => {});
+      return file;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Moves the full log aside; its stream keeps writing into the renamed file until flushed. */
+  #rotate(): void {
+    const old = this.#file;
+    if (old === null) return;
+    try {
+      renameSync(this.path, `${this.path}.1`);
+    } catch {
+      return; // keep appending: a log that cannot rotate is still better than none
+    }
+    this.#rotated.push(old);
+    old.end(() => this.#rotated.splice(this.#rotated.indexOf(old), 1));
+    this.#file = this.#open('w');
+    this.#size = 0;
+  }
+
+  #append(data: Buffer | string): void {
+    if (this.#file === null) return;
+    this.#file.write(data);
+    this.#size += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    if (this.#size >= LOG_ROTATE_BYTES) this.#rotate();
   }
 
   write(chunk: Buffer): void {
-    this.#file?.write(chunk);
+    this.#append(chunk);
     const joined = this.#tail.length + chunk.length;
     if (chunk.length >= TAIL_BYTES) {
       this.#tail = Buffer.from(chunk.subarray(chunk.length - TAIL_BYTES));
@@ -45,7 +82,7 @@ export class StderrSink {
 
   /** A line written by docpipe itself (why the instance was killed), marked as such. */
   note(text: string): void {
-    this.#file?.write(`[docpipe] ${text}\n`);
+    this.#append(`[docpipe] ${text}\n`);
   }
 
   /** The last ~20 lines of stderr. */
@@ -57,10 +94,11 @@ export class StderrSink {
   }
 
   close(): Promise<void> {
-    this.#closed ??= new Promise((resolve) => {
-      if (this.#file === null) resolve();
-      else this.#file.end(() => resolve());
-    });
+    this.#closed ??= Promise.all(
+      [this.#file, ...this.#rotated].map(
+        (file) => new Promise<void>((resolve) => (file === null || file.writableFinished ? resolve() : file.end(() => resolve()))),
+      ),
+    ).then(() => undefined);
     return this.#closed;
   }
 }

@@ -1,14 +1,28 @@
 // The plain-data shapes of the warm tool pool: specs in, failures and instance reports out.
 // warm-pool.ts re-exports all of them; they live here so warm-instance.ts can share them.
 
+/**
+ * `sentinel`: text of the marker record (default DEFAULT_SENTINEL in sentinel.ts). Under the
+ * 'sentinel' framing it ends every document; under 'lines' and 'terminated' it follows every
+ * document as a verifier, so a tool that wrote more or fewer records than it was sent fails
+ * the document instead of shifting answers. null: no verifier (for a tool whose answer to a
+ * line depends on the lines before it).
+ */
 export type Framing =
   /** One line in, one line out. */
-  | { kind: 'lines' }
+  | { kind: 'lines'; sentinel?: string | null }
   /**
    * Multi-line records: an input record ends with a line matching `input`, an output record
    * with a line matching `output` (viasock -t/-T). `/^$/` means blank-line separated blocks.
+   * The verifier needs `input` to accept an empty line.
    */
-  | { kind: 'terminated'; input: RegExp; output: RegExp }
+  | { kind: 'terminated'; input: RegExp; output: RegExp; sentinel?: string | null }
+  /**
+   * Any stdin->stdout tool that flushes: after each document a sentinel line is written,
+   * and everything before the tool's answer to it (learned at start-up) is the output.
+   * For tools that answer a line with nothing or with several records.
+   */
+  | { kind: 'sentinel'; sentinel?: string }
   /**
    * Bazel's JSON persistent-worker protocol. Each document is one request,
    * `{"requestId": n, "arguments": [<document text>], "inputs": []}`, answered by
@@ -27,6 +41,11 @@ export interface WarmToolSpec {
   /** The complete environment of the child. */
   env: Record<string, string>;
   framing: Framing;
+  /**
+   * Names of environment variables the tool declared (config `env`). Given, only these,
+   * PATH and the locale variables tell instances apart (see specKey); omitted, all of `env`.
+   */
+  keyEnv?: readonly string[];
   /** First N output records printed once at start-up; prepended to every document's output. */
   prelude: number;
   /** Longest one record may take. */
@@ -63,6 +82,12 @@ export type WarmFailure =
   | { reason: 'record-timeout'; tool: string; record: number; afterMs: number; stderrTail: string; hint: string }
   /** stdout carried something that is not the expected records; the instance was killed. */
   | { reason: 'protocol-error'; tool: string; record: number; detail: string; stderrTail: string }
+  /**
+   * The answer after the document's records was not the tool's answer to the sentinel:
+   * the tool wrote more (or fewer) records than it was sent. Nothing of the document is
+   * kept; the instance was killed.
+   */
+  | { reason: 'misaligned-output'; tool: string; record: number; detail: string; stderrTail: string }
   /** The process could not be started at all (missing executable, bad cwd, permissions). */
   | { reason: 'spawn-failed'; tool: string; message: string }
   /** JSON framing only: the worker answered the request with a non-zero exitCode. */

@@ -162,7 +162,7 @@ describe('validateConfig: warm tools', () => {
     ).toEqual([
       ['tools.a.warm.output', "expected a regular expression source string such as '^$', got 5"],
       ['tools.b.warm.protocol', "expected 'records' or 'json', got 'grpc'"],
-      ['tools.c.warm', "expected true, false or { input?, output?, protocol? }, got 'yes'"],
+      ['tools.c.warm', "expected true, false, 'sentinel' or { framing?, sentinel?, input?, output?, protocol? }, got 'yes'"],
     ]);
   });
 
@@ -416,7 +416,7 @@ describe('validateConfig: unknown fields', () => {
         tools: { tok: { command: ['tok'], warm: { inptu: '^$' } } },
         rules: [],
       }),
-    ).toEqual([['tools.tok.warm.inptu', "unknown field 'inptu'; expected input, output or protocol"]]);
+    ).toEqual([['tools.tok.warm.inptu', "unknown field 'inptu'; expected framing, sentinel, input, output or protocol"]]);
   });
 
   it('reports every problem in one pass, in config order', () => {

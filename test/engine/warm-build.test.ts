@@ -53,7 +53,8 @@ describe('warm tools in pipe build', () => {
     expect(warm.code, warm.stderr).toBe(0);
     const warmOut = Object.keys(DOCS).map((d) => p.read(d.replace('data/', 'out/').replace('.txt', '.up')));
     expect(warmOut).toEqual(coldOut);
-    expect(starts()).toHaveLength(1);
+    // One instance, and one cold probe of how the tool ends an unterminated last line (b.txt).
+    expect(starts()).toHaveLength(2);
   });
 
   it('a crash on one record fails that document with the tool, record and stderr; -k builds the rest', async () => {
@@ -95,5 +96,31 @@ describe('warm tools in pipe build', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(p.read('out/a.up')).toBe('v2 abc\n');
     expect(p.read('out/b.up')).toBe('v2 def\n');
+  });
+
+  it('a document whose answers did not line up is never recorded: the next build runs it again', async () => {
+    p = new Project({
+      'data/a.txt': 'fine\n',
+      'data/b.txt': 'one\nEXTRA two\nthree\n',
+      'pipeline.config.ts': config({ warm: true, tool: join(WARM, 'mid_extra.py') }),
+    });
+    for (let build = 0; build < 2; build++) {
+      const r = await p.cli(['build', '-k', '-j', '1']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("FAILED upper out/b.up: warm tool 'up' gave answers that do not line up");
+      expect(r.stderr).toContain('"THREE\\n"'); // the last answer, one line late
+      expect(p.exists('out/b.up')).toBe(false);
+      expect(p.read('out/a.up')).toBe('FINE\n');
+    }
+  });
+
+  it('keeps an unterminated last line unterminated, as the cold tool does', async () => {
+    p = new Project({ 'data/a.txt': 'no final newline', 'data/b.txt': 'two\nlines' });
+    // tr block-buffers a pipe; stdbuf -oL makes it flush each line, as a warm tool must.
+    p.write('pipeline.config.ts', config({ warm: true, tool: 'stdbuf' }).replace('["stdbuf"]', `['stdbuf', '-oL', 'tr', 'a-z', 'A-Z']`));
+    const r = await p.cli(['build']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(p.read('out/a.up')).toBe('NO FINAL NEWLINE');
+    expect(p.read('out/b.up')).toBe('TWO\nLINES');
   });
 });

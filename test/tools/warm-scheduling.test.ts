@@ -1,5 +1,7 @@
 // Which instance serves which document: spreading, caps, eviction, retirement, idling, close.
 
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WarmEvent } from '../../src/tools/warm-pool.js';
 import { Rig, alive, bytes, sleep, text, until } from '../fixtures/warm/rig.js';
@@ -24,7 +26,10 @@ describe('spreading work', () => {
     expect(results.map((result) => result.ok && text(result.value))).toEqual(['A\n', 'B\n', 'C\n', 'D\n']);
     expect(rig.starts()).toHaveLength(2);
     const infos = pool.list();
-    expect(infos.map((info) => info.documents)).toEqual([2, 2]);
+    // Both copies serve; how the four split depends on which copy finished starting first.
+    const served = infos.map((info) => info.documents);
+    expect(served).toHaveLength(2);
+    expect(served.every((n) => n >= 1) && served[0]! + served[1]! === 4).toBe(true);
     expect(infos.every((info) => info.state === 'idle' && info.tool === 'upper_lines')).toBe(true);
   });
 
@@ -84,23 +89,25 @@ describe('process cap', () => {
 describe('tool replaced', () => {
   it('retires instances of an old identity after their document; new work goes to the new one', async () => {
     const pool = rig.pool();
-    const v1 = rig.spec('upper_lines.py', { identity: 'v1' }, { DELAY_MS: '150' });
-    const v2 = rig.spec('upper_lines.py', { identity: 'v2' });
-    const old = pool.process(v1, bytes('x\ny\n'));
+    const gate = join(rig.dir, 'gate');
+    const v1 = rig.spec('gate.py', { identity: 'v1' }, { GATE_FILE: gate });
+    const v2 = rig.spec('gate.py', { identity: 'v2' }, { GATE_FILE: gate });
+    const old = pool.process(v1, bytes('x\nWAIT\n')); // held until the gate opens
     await until(() => pool.list().some((info) => info.state === 'busy'));
     const v1pid = pool.list()[0]?.pid;
     const replacement = await pool.process(v2, bytes('z\n'));
     expect(replacement.ok && text(replacement.value)).toBe('Z\n');
     expect(pool.list().find((info) => info.identity === 'v1')?.state).toBe('retiring');
+    writeFileSync(gate, '');
     const finished = await old;
-    expect(finished.ok && text(finished.value)).toBe('X\nY\n'); // held work completes
+    expect(finished.ok && text(finished.value)).toBe('X\nWAIT\n'); // held work completes
     expect(await until(() => v1pid !== undefined && !alive(v1pid))).toBe(true);
     expect(pool.list().map((info) => info.identity)).toEqual(['v2']);
   });
 
   it('fails documents still waiting for the replaced tool with tool-replaced', async () => {
     const pool = rig.pool();
-    const v1 = rig.spec('upper_lines.py', { identity: 'v1' }, { DELAY_MS: '150' });
+    const v1 = rig.spec('upper_lines.py', { identity: 'v1' }, { DELAY_MS: '700' });
     const v2 = rig.spec('upper_lines.py', { identity: 'v2' });
     const running = pool.process(v1, bytes('a\n'));
     const waiting = pool.process(v1, bytes('b\n'));
