@@ -3,9 +3,9 @@
 import type { Socket } from 'node:net';
 import type { Io } from '../commands/build.js';
 import { EXIT } from './messages/exit.js';
-import type { DaemonMessage } from './messages/index.js';
+import { decodeClientMessage, type ClientMessage, type DaemonMessage } from './messages/index.js';
 import { OUTPUT } from './messages/output.js';
-import { encode } from './protocol.js';
+import { encode, LineDecoder } from './protocol.js';
 
 export class Connection {
   readonly socket: Socket;
@@ -19,7 +19,45 @@ export class Connection {
   readonly io: Io;
   #finished = false;
 
-  constructor(socket: Socket) {
+  /**
+   * Wraps an accepted socket: each well-formed message goes to `onMessage` (hello first; a
+   * client of another version only to stop), anything else is answered with exit 2. A
+   * connection that closes cancels its job or watch, then `onClose` hears of it.
+   */
+  static accept(socket: Socket, onMessage: (c: Connection, m: ClientMessage) => void, onClose: (c: Connection) => void): Connection {
+    const c = new Connection(socket);
+    const decoder = new LineDecoder(
+      (raw) => {
+        const m = decodeClientMessage(raw);
+        if (!m.ok) {
+          c.io.err(`pipe: bad message to the daemon: ${m.error}\n`);
+          return c.finish(2);
+        }
+        if (!c.greeted && m.value.type !== 'hello') {
+          c.io.err(`pipe: the daemon expects hello first, got ${m.value.type}\n`);
+          return c.finish(2);
+        }
+        if (c.refused && m.value.type !== 'stop') return;
+        onMessage(c, m.value);
+      },
+      (line) => {
+        c.io.err(`pipe: the daemon received a line that is not JSON: ${JSON.stringify(line.slice(0, 200))}\n`);
+        c.finish(2);
+      },
+    );
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => decoder.push(chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      c.closed = true;
+      // A client that went away (Ctrl-C twice, killed) cancels its job or watch.
+      c.controller?.abort();
+      onClose(c);
+    });
+    return c;
+  }
+
+  private constructor(socket: Socket) {
     this.socket = socket;
     this.io = {
       out: (text) => this.send({ type: OUTPUT, stream: 'out', text }),

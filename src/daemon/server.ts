@@ -10,7 +10,7 @@
 // Shut-down mirrors start-up: stop listening, remove the socket and records (each only if
 // still ours), then release the store. An orphaned daemon (its .pipe/ is gone or another
 // one's) removes nothing and does not close the store, whose files may now be another's.
-import { realpathSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -24,18 +24,19 @@ import { WatchLoop, type WatchHost } from '../watch/watch-loop.js';
 import { boot, type Booted } from './boot.js';
 import { ChangeTracker, settle } from './change-tracker.js';
 import { Connection } from './connection.js';
+import { Idle } from './idle.js';
 import { JobEnv } from './job-env.js';
 import { JobQueue } from './job-queue.js';
 import { fileId, removeIfSame } from './listen.js';
 import { Listing } from './listing.js';
 import type { HelloMessage } from './messages/hello.js';
-import { decodeClientMessage, type ClientMessage } from './messages/index.js';
+import type { ClientMessage } from './messages/index.js';
 import { INSTANCES } from './messages/tools.js';
 import type { WatchMessage } from './messages/watch.js';
-import { WELCOME } from './messages/welcome.js';
 import { removeOwnOwner, writeOwner } from './owner.js';
 import { readRecord, type DaemonPaths } from './paths.js';
-import { LineDecoder, PROTOCOL } from './protocol.js';
+import { welcome } from './handshake.js';
+import { PROTOCOL } from './protocol.js';
 import { serveBuild, serveStatus, serveWhy, jobTitle } from './requests.js';
 import { PipelineLoader } from './pipeline-loader.js';
 import type { DaemonStartFailure } from './start-failure.js';
@@ -59,9 +60,6 @@ export type StopHow = 'cancel' | 'drain' | 'orphaned';
 
 /** How often the daemon checks that its .pipe/ and daemon.json are still its own. */
 const RECORD_CHECK_MS = 2000;
-
-/** Quiet time after a job before the daemon collects its garbage. */
-const GC_AFTER_IDLE_MS = 1000;
 
 /** Most time a stopping daemon gives cancelled jobs (or, draining, the jobs it finishes). */
 const CANCEL_LIMIT_MS = 10_000;
@@ -90,8 +88,7 @@ export class Daemon implements WatchHost {
   #stopping: Promise<void> | undefined;
   readonly #stopped: Promise<void>;
   #markStopped: () => void = () => {};
-  #idleTimer: NodeJS.Timeout | undefined;
-  #gcTimer: NodeJS.Timeout | undefined;
+  readonly #idle: Idle;
   readonly #recordTimer: NodeJS.Timeout;
 
   private constructor(o: DaemonOptions, b: Booted) {
@@ -113,7 +110,8 @@ export class Daemon implements WatchHost {
     b.server.on('connection', (s) => this.#accept(s));
     this.#recordTimer = setInterval(() => this.#checkRecords(), RECORD_CHECK_MS);
     this.#recordTimer.unref();
-    this.#armIdle();
+    this.#idle = new Idle(o.idleMs, { connections: () => this.#connections.size, jobs: () => this.#queue.size }, () => void this.stop(`no clients for ${o.idleMs} ms`));
+    this.#idle.arm();
   }
 
   static async start(o: DaemonOptions): Promise<Result<Daemon, DaemonStartFailure>> {
@@ -165,7 +163,7 @@ export class Daemon implements WatchHost {
         // A failed or dry run may leave misses in the stat cache that no event will clear.
         if (code !== 0 || opts.dryRun === true) this.#tracker.distrust();
         this.#tracker.sync(this.session.stats, this.#loader.extraDirs(pipeline));
-        this.#collectWhenIdle();
+        this.#idle.collectSoon();
       }
     });
     function done(code: number): number {
@@ -198,11 +196,11 @@ export class Daemon implements WatchHost {
   };
 
   #hello(c: Connection, m: HelloMessage): void {
-    const same = m.version === VERSION && m.protocol === PROTOCOL && sameFile(m.root, this.root) && m.config === this.#o.config;
+    const w = welcome(m, this.root, this.#o.config);
     c.greeted = true;
-    c.refused = !same;
-    if (!same) this.#o.log(`refusing a client of version ${m.version} (protocol ${m.protocol}, config ${m.config ?? 'default'}): it will replace this daemon`);
-    c.send({ type: WELCOME, ok: same, version: VERSION, protocol: PROTOCOL, pid: process.pid, config: this.#o.config });
+    c.refused = !w.ok;
+    if (!w.ok) this.#o.log(`refusing a client of version ${m.version} (protocol ${m.protocol}, config ${m.config ?? 'default'}): it will replace this daemon`);
+    c.send(w);
   }
 
   /** The connection's one request: its AbortController (aborted when the client goes away). */
@@ -265,71 +263,16 @@ export class Daemon implements WatchHost {
       socket.destroy();
       return;
     }
-    const c = new Connection(socket);
-    this.#connections.add(c);
-    clearTimeout(this.#idleTimer);
-    const decoder = new LineDecoder(
-      (raw) => this.#dispatch(c, raw),
-      (line) => {
-        c.io.err(`pipe: the daemon received a line that is not JSON: ${JSON.stringify(line.slice(0, 200))}\n`);
-        c.finish(2);
+    const c = Connection.accept(
+      socket,
+      (conn, m) => (this.#handlers[m.type] as (c: Connection, m: ClientMessage) => void)(conn, m),
+      (conn) => {
+        this.#connections.delete(conn);
+        this.#idle.arm();
       },
     );
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => decoder.push(chunk));
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      c.closed = true;
-      // A client that went away (Ctrl-C twice, killed) cancels its job or watch.
-      c.controller?.abort();
-      this.#connections.delete(c);
-      this.#armIdle();
-    });
-  }
-
-  #dispatch(c: Connection, raw: unknown): void {
-    const m = decodeClientMessage(raw);
-    if (!m.ok) {
-      c.io.err(`pipe: bad message to the daemon: ${m.error}\n`);
-      c.finish(2);
-      return;
-    }
-    const msg = m.value;
-    if (!c.greeted && msg.type !== 'hello') {
-      c.io.err(`pipe: the daemon expects hello first, got ${msg.type}\n`);
-      c.finish(2);
-      return;
-    }
-    // A client of another version may only ask this daemon to stop.
-    if (c.refused && msg.type !== 'stop') return;
-    (this.#handlers[msg.type] as (c: Connection, m: ClientMessage) => void)(c, msg);
-  }
-
-  #armIdle(): void {
-    clearTimeout(this.#idleTimer);
-    if (this.#o.idleMs <= 0 || this.#connections.size > 0 || this.#state !== 'serving') return;
-    this.#idleTimer = setTimeout(() => {
-      // A connection the poll phase has not accepted yet, or a job still running, keeps us.
-      setImmediate(() => {
-        if (this.#connections.size === 0 && this.#queue.size === 0) void this.stop(`no clients for ${this.#o.idleMs} ms`);
-        else if (this.#connections.size === 0) this.#armIdle();
-      });
-    }, this.#o.idleMs);
-  }
-
-  /**
-   * A build of 10,000 documents leaves tens of megabytes of garbage that V8 keeps mapped
-   * until its next full collection; with --expose-gc (the background daemon has it) one runs
-   * once the daemon has been idle for a moment.
-   */
-  #collectWhenIdle(): void {
-    const gc = (globalThis as { gc?: () => void }).gc;
-    if (gc === undefined) return;
-    clearTimeout(this.#gcTimer);
-    this.#gcTimer = setTimeout(() => {
-      if (this.#queue.size === 0) gc();
-    }, GC_AFTER_IDLE_MS);
-    this.#gcTimer.unref();
+    this.#connections.add(c);
+    this.#idle.disarm();
   }
 
   /** A removed or re-created project, or another daemon's record, ends this daemon. */
@@ -350,8 +293,7 @@ export class Daemon implements WatchHost {
     this.#state = 'stopping';
     this.#stopReason = reason;
     this.#o.log(`stopping: ${reason}`);
-    clearTimeout(this.#idleTimer);
-    clearTimeout(this.#gcTimer);
+    this.#idle.close();
     clearInterval(this.#recordTimer);
     this.#server.close();
     // Touch files only where .pipe/ is still the one this daemon started in.
@@ -391,15 +333,5 @@ export class Daemon implements WatchHost {
       }
       await new Promise((r) => setTimeout(r, 20));
     }
-  }
-}
-
-/** Two spellings of one directory (a symlink, a trailing slash) name the same project. */
-function sameFile(a: string, b: string): boolean {
-  if (a === b) return true;
-  try {
-    return realpathSync(a) === realpathSync(b);
-  } catch {
-    return false;
   }
 }
