@@ -5,7 +5,8 @@
 // is ended and replaced, with a message saying so.
 //
 // This is the hot path of every `pipe build` against a running daemon: it loads node:net,
-// the protocol files and nothing of the engine (no level, jiti, fast-glob or execa).
+// the protocol files and nothing of the engine (no level, jiti, fast-glob or execa); what
+// recovers from a daemon that cannot serve loads only when one is met.
 import type { BuildEvent } from '../engine/build.js';
 import { VERSION } from '../version.js';
 import { answerMs, startMs } from './bounds.js';
@@ -15,11 +16,8 @@ import { HELLO, type HelloMessage } from './messages/hello.js';
 import type { StatusMessage } from './messages/status.js';
 import type { WatchMessage } from './messages/watch.js';
 import type { WhyMessage } from './messages/why.js';
-import { liveNoDaemonClient } from './no-daemon-marker.js';
 import { daemonPaths, logTail, type DaemonPaths } from './paths.js';
 import { PROTOCOL, VOLATILE_ENV } from './protocol.js';
-import { endDaemon, recordedDaemon } from './recover.js';
-import { waitForExit } from './terminate.js';
 
 export type DaemonRequest = BuildMessage | WhyMessage | StatusMessage | WatchMessage;
 
@@ -60,6 +58,7 @@ export async function viaDaemon(t: DaemonTarget, request: DaemonRequest, o: Clie
       // A daemon that holds the store but no longer listens (its socket removed) blocks every build.
       if (!ended) {
         ended = true;
+        const { endDaemon, recordedDaemon } = await import('./recover.js');
         const stuck = recordedDaemon(paths);
         if (stuck !== undefined) {
           if (stuck.state === 'draining') return note('the daemon is finishing its jobs for a --no-daemon client; building in this process');
@@ -68,6 +67,7 @@ export async function viaDaemon(t: DaemonTarget, request: DaemonRequest, o: Clie
         }
       }
       if (!o.autoStart || started) return undefined;
+      const { liveNoDaemonClient } = await import('./no-daemon-marker.js');
       const noDaemon = liveNoDaemonClient(paths.pipeDir);
       if (noDaemon !== undefined) return note(`a --no-daemon build (pid ${noDaemon}) has the state store; building in this process`);
       started = true;
@@ -93,6 +93,7 @@ export async function viaDaemon(t: DaemonTarget, request: DaemonRequest, o: Clie
         }
         restarted = true;
         started = false;
+        const { waitForExit } = await import('./terminate.js');
         if (!(await waitForExit(r.welcome.pid, answerMs()))) {
           process.stderr.write(`pipe: the daemon of version ${r.welcome.version} (pid ${r.welcome.pid}) did not stop within ${answerMs()} ms; building without it\n`);
           return undefined;
@@ -100,6 +101,7 @@ export async function viaDaemon(t: DaemonTarget, request: DaemonRequest, o: Clie
         continue;
       case 'no-welcome': {
         // Accepted but silent (stopped, or wedged): it holds the store, so end it and start afresh.
+        const { endDaemon, recordedDaemon } = await import('./recover.js');
         const hung = ended ? undefined : recordedDaemon(paths);
         if (hung === undefined) {
           showLog(paths, `the daemon accepted the connection but did not answer within ${r.afterMs} ms; building without it (pipe stop ends it)`);
