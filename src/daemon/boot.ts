@@ -9,13 +9,13 @@ import { Session } from '../engine/session.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { err, ok, type Result } from '../util/result.js';
 import { VERSION } from '../version.js';
+import { answers } from './conversation.js';
 import { fileId, listenPrivately } from './listen.js';
 import { liveNoDaemonClient } from './no-daemon-marker.js';
 import { liveOwner, writeOwner } from './owner.js';
 import { daemonPaths, readRecord, type DaemonPaths, type DaemonRecord } from './paths.js';
 import { processStart } from './process-identity.js';
 import { PROTOCOL } from './protocol.js';
-import { answers } from './start.js';
 import type { DaemonStartFailure } from './start-failure.js';
 
 export interface Booted {

@@ -10,7 +10,7 @@
 import type { BuildEvent } from '../engine/build.js';
 import { VERSION } from '../version.js';
 import { answerMs, startMs } from './bounds.js';
-import { converse, open } from './conversation.js';
+import { answers, converse, open } from './conversation.js';
 import type { BuildMessage } from './messages/build.js';
 import { HELLO, type HelloMessage } from './messages/hello.js';
 import type { StatusMessage } from './messages/status.js';
@@ -52,14 +52,20 @@ export async function viaDaemon(t: DaemonTarget, request: DaemonRequest, o: Clie
   let restarted = false;
   let retried = false;
   let ended = false;
+  let looked = false;
   for (;;) {
     const socket = await open(paths.socket);
     if (socket === undefined) {
       // A daemon that holds the store but no longer listens (its socket removed) blocks every build.
       if (!ended) {
-        ended = true;
         const { endDaemon, recordedDaemon } = await import('./recover.js');
         const stuck = recordedDaemon(paths);
+        // A daemon that was starting when we tried may listen by now: look once more first.
+        if (stuck !== undefined && !looked && (await answers(paths.socket))) {
+          looked = true;
+          continue;
+        }
+        ended = true;
         if (stuck !== undefined) {
           if (stuck.state === 'draining') return note('the daemon is finishing its jobs for a --no-daemon client; building in this process');
           if (stuck.state !== 'stopping') process.stderr.write(`pipe: the daemon (pid ${stuck.pid}) holds the state store but does not answer on ${paths.socket}; stopping it\n`);

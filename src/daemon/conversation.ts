@@ -82,6 +82,13 @@ export function converse(socket: Socket, hello: HelloMessage, request: Message, 
   });
 }
 
+/** True when something accepts connections on the socket. */
+export async function answers(path: string): Promise<boolean> {
+  const s = await open(path);
+  s?.destroy();
+  return s !== undefined;
+}
+
 /** A connected socket, or undefined when nothing listens (no socket file, or a stale one). */
 export function open(path: string): Promise<Socket | undefined> {
   // The request carries our environment: never hand it to another user's socket.

@@ -29,6 +29,7 @@ import { JobEnv } from './job-env.js';
 import { JobQueue } from './job-queue.js';
 import { fileId, removeIfSame } from './listen.js';
 import { Listing } from './listing.js';
+import { liveNoDaemonClient } from './no-daemon-marker.js';
 import type { HelloMessage } from './messages/hello.js';
 import type { ClientMessage } from './messages/index.js';
 import { INSTANCES } from './messages/tools.js';
@@ -119,6 +120,13 @@ export class Daemon implements WatchHost {
     if (!booted.ok) return booted;
     const daemon = new Daemon(o, booted.value);
     o.log(`daemon ${VERSION} (protocol ${PROTOCOL}) pid ${process.pid} serving ${o.root} on ${booted.value.paths.socket}`);
+    // A --no-daemon client that arrived while we opened the store may have found neither our
+    // socket nor our owner record: now that both exist, look again and hand the store over.
+    const noDaemon = liveNoDaemonClient(booted.value.paths.pipeDir);
+    if (noDaemon !== undefined) {
+      void daemon.stop(`a --no-daemon client (pid ${noDaemon}) wants the state store`, 'drain');
+      return ok(daemon);
+    }
     // Load the pipeline and learn the directories to watch before the first client's job.
     void daemon.exclusive(process.env as Record<string, string>, { out: o.log, err: o.log }, undefined, () => Promise.resolve(0)).catch((e: unknown) => o.log(`initial load failed: ${String(e)}`));
     return ok(daemon);

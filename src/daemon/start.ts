@@ -3,10 +3,10 @@
 // the log's tail. Loaded only when no daemon answered.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { unreachable } from '../util/result.js';
 import { ensurePrivateDir } from '../util/private-dir.js';
+import { answers } from './conversation.js';
 import { liveNoDaemonClient } from './no-daemon-marker.js';
 import type { DaemonPaths } from './paths.js';
 import { STORE_BUSY_STATUS } from './start-failure.js';
@@ -57,23 +57,11 @@ export async function startDaemon(paths: DaemonPaths, o: StartOptions): Promise<
     // busy: that daemon may be about to listen, unless a --no-daemon build holds the store.
     const busy = exited?.code === STORE_BUSY_STATUS;
     if (exited !== undefined && exited.code !== 0 && !busy) return { ok: false, error: { reason: 'daemon-exited', ...exited } };
-    if (busy && liveNoDaemonClient(paths.pipeDir) !== undefined) return { ok: false, error: { reason: 'store-busy' } };
+    if (exited !== undefined && liveNoDaemonClient(paths.pipeDir) !== undefined) return { ok: false, error: { reason: 'store-busy' } };
     if (Date.now() - started > o.waitMs) return { ok: false, error: busy ? { reason: 'store-busy' } : { reason: 'daemon-timeout', afterMs: o.waitMs } };
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 100);
   }
-}
-
-/** True when something accepts connections on the socket. */
-export function answers(socket: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(socket);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 export function describeStartFailure(f: StartFailure): string {

@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { VERSION } from '../version.js';
 import { answerMs, drainMs, exitMs } from './bounds.js';
-import { open } from './conversation.js';
+import { answers, open } from './conversation.js';
 import { HELLO, type HelloMessage } from './messages/hello.js';
 import { STOP, type StopMessage } from './messages/stop.js';
 import { isWelcomeMessage } from './messages/welcome.js';
@@ -30,21 +30,24 @@ export type StopResult =
 export async function stopDaemon(root: string, opts: { drain?: boolean } = {}): Promise<StopResult> {
   const paths = await daemonPaths(root);
   const drain = opts.drain === true;
-  const socket = await open(paths.socket);
-  if (socket !== undefined) {
-    const asked = await askToStop(socket, root, drain, answerMs());
-    if (asked.answered) {
-      const pid = asked.pid ?? readRecord(paths.record)?.pid;
-      if (pid === undefined) return { kind: 'stopped', pid: -1 };
-      const waited = drain ? drainMs() : exitMs();
-      if (await waitForExit(pid, waited)) return { kind: 'stopped', pid };
-      if (drain) return { kind: 'busy', pid, afterMs: waited };
-      return ended(await endDaemon({ pid, state: 'serving' }), waited);
+  for (let attempt = 0; ; attempt++) {
+    const socket = await open(paths.socket);
+    if (socket !== undefined) {
+      const asked = await askToStop(socket, root, drain, answerMs());
+      if (asked.answered) {
+        const pid = asked.pid ?? readRecord(paths.record)?.pid;
+        if (pid === undefined) return { kind: 'stopped', pid: -1 };
+        const waited = drain ? drainMs() : exitMs();
+        if (await waitForExit(pid, waited)) return { kind: 'stopped', pid };
+        if (drain) return { kind: 'busy', pid, afterMs: waited };
+        return ended(await endDaemon({ pid, state: 'serving' }), waited);
+      }
     }
-  }
-  // Nothing answers, or it accepted and said nothing: a daemon the records name is stuck.
-  const d = recordedDaemon(paths);
-  if (d !== undefined) {
+    // Nothing answers, or it accepted and said nothing: a daemon the records name is stuck...
+    const d = recordedDaemon(paths);
+    if (d === undefined) break;
+    // ...unless it was starting when we looked and listens by now: ask it properly.
+    if (socket === undefined && attempt === 0 && (await answers(paths.socket))) continue;
     if (d.state === 'draining') return (await waitForExit(d.pid, drainMs())) ? { kind: 'stopped', pid: d.pid } : { kind: 'busy', pid: d.pid, afterMs: drainMs() };
     return ended(await endDaemon(d), answerMs());
   }
