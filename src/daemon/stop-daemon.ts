@@ -54,7 +54,8 @@ export async function stopDaemon(root: string, opts: { drain?: boolean } = {}): 
   const record = readRecord(paths.record);
   if (record !== undefined && !isAlive(record.pid)) {
     rmSync(paths.record, { force: true });
-    rmSync(record.socket, { force: true });
+    // A successor may have renamed its socket into place before writing its record.
+    if (!(await answers(record.socket))) rmSync(record.socket, { force: true });
   }
   return { kind: 'none' };
 }
