@@ -10,7 +10,8 @@ export function registerClean(program: Command): void {
     .action(async (targets: string[], o: { directory: string; config?: string; cache: boolean }) => {
       const c = common(o);
       // The daemon holds the state store: stop it (it flushes first), then clean here.
-      await throughDaemon(c, 'off', () => ({ type: 'status', json: false, env: {} }));
+      const blocked = await throughDaemon(c, 'off', () => ({ type: 'status', json: false, env: {} }));
+      if (blocked !== undefined) return exitWith(blocked);
       const { cleanCommand } = await import('../commands/clean.js');
       exitWith(await cleanCommand({ ...c, targets, cache: o.cache }));
     });

@@ -39,7 +39,7 @@ export function daemonChoice(o: { daemon?: boolean }): DaemonChoice {
 
 /**
  * Runs the request through the daemon as `choice` says. Undefined: run it in this process
- * (for 'off', after stopping a daemon that holds the state store).
+ * (for 'off', once a running daemon has finished its jobs and exited: it holds the store).
  */
 export async function throughDaemon(
   c: { root: string; config: string | undefined },
@@ -47,15 +47,40 @@ export async function throughDaemon(
   request: (rel: (target: string) => string, env: Record<string, string>) => DaemonRequest,
   onEvent?: (e: BuildEvent) => void,
 ): Promise<number | undefined> {
+  if (choice === 'off') return withoutDaemon(c.root);
   const client = await import('../daemon/client.js');
-  if (choice === 'off') {
-    const r = await client.stopDaemon(c.root);
-    if (r.kind !== 'none') process.stderr.write(`pipe: stopped the project's daemon (pid ${r.pid}) to run without it\n`);
-    return undefined;
-  }
   const { projectRelative } = await import('../daemon/paths.js');
   const req = request((t) => projectRelative(c.root, t), client.clientEnv());
   return client.viaDaemon({ root: c.root, config: absConfig(c.config) }, req, { autoStart: choice === 'start', ...(onEvent !== undefined ? { onEvent } : {}) });
+}
+
+/**
+ * `--no-daemon` (and `pipe clean`): no daemon may start while this process works, and a
+ * running one finishes the jobs it has (other clients' builds succeed) and exits, freeing
+ * the state store. Undefined: go ahead in this process; a number: the exit code.
+ */
+async function withoutDaemon(root: string): Promise<number | undefined> {
+  const { markNoDaemon } = await import('../daemon/no-daemon-marker.js');
+  const { stopDaemon } = await import('../daemon/stop-daemon.js');
+  const { join } = await import('node:path');
+  markNoDaemon(join(root, '.pipe'));
+  const r = await stopDaemon(root, { drain: true });
+  switch (r.kind) {
+    case 'none':
+      return undefined;
+    case 'stopped':
+      process.stderr.write(`pipe: stopped the project's daemon (pid ${r.pid}) to run without it\n`);
+      return undefined;
+    case 'killed':
+      process.stderr.write(`pipe: the project's daemon (pid ${r.pid}) did not answer within ${r.afterMs} ms; killed it to run without it\n`);
+      return undefined;
+    case 'busy':
+      process.stderr.write(`pipe: the project's daemon (pid ${r.pid}) was still finishing other clients' jobs after ${r.afterMs} ms (PIPE_DAEMON_DRAIN_MS); try again, or build through it\n`);
+      return 1;
+    case 'stuck':
+      process.stderr.write(`pipe: the project's daemon (pid ${r.pid}) does not exit, even after SIGKILL\n`);
+      return 1;
+  }
 }
 
 export function absConfig(config: string | undefined): string | null {

@@ -3,7 +3,7 @@
 // (src/run/client.ts) before commander loads. This registration lists it in `pipe --help`
 // and handles the rare path through commander with the same parser.
 import type { Command } from 'commander';
-import { RUN_DESCRIPTION, RUN_OPTIONS } from '../run/client.js';
+import { RUN_DESCRIPTION, RUN_OPTIONS } from '../run/args.js';
 import { exitWith } from './common.js';
 
 export function registerRun(program: Command): void {

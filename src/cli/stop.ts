@@ -6,7 +6,7 @@ export function registerStop(program: Command): void {
   withCommon(program.command('stop'))
     .description("stop the project's daemon and its warm tools")
     .action(async (o: { directory: string; config?: string }) => {
-      const { stopDaemon } = await import('../daemon/client.js');
+      const { stopDaemon } = await import('../daemon/stop-daemon.js');
       const { root } = common(o);
       const r = await stopDaemon(root);
       switch (r.kind) {
@@ -14,11 +14,14 @@ export function registerStop(program: Command): void {
           process.stdout.write(`pipe: stopped the daemon${r.pid > 0 ? ` (pid ${r.pid})` : ''}\n`);
           return exitWith(0);
         case 'killed':
-          process.stdout.write(`pipe: the daemon (pid ${r.pid}) did not answer; killed it\n`);
+          process.stdout.write(`pipe: the daemon (pid ${r.pid}) did not answer or exit within ${r.afterMs} ms; killed it\n`);
           return exitWith(0);
         case 'none':
           process.stdout.write(`pipe: no daemon running for ${root}\n`);
           return exitWith(0);
+        case 'busy':
+          process.stderr.write(`pipe: the daemon (pid ${r.pid}) is still finishing its jobs after ${r.afterMs} ms\n`);
+          return exitWith(1);
         case 'stuck':
           process.stderr.write(`pipe: the daemon (pid ${r.pid}) does not exit, even after SIGKILL\n`);
           return exitWith(1);

@@ -18,6 +18,7 @@
 // changed", and chokidar would add a watcher and a stat per file (about 65 MB and a second
 // at start for 10,000 sources).
 import { lstatSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { basename } from 'node:path';
 import type { StatCache } from '../hash/stat-cache.js';
 
 /** More events than this between two builds: assume the kernel queue overflowed. */
@@ -151,12 +152,7 @@ export class ChangeTracker {
     } catch {
       return; // unreadable, or out of inotify watches: its files stay external
     }
-    watcher.on('error', () => {
-      watcher.close();
-      this.#dirs.delete(dir);
-      this.#class.clear();
-      this.#trusted = false;
-    });
+    watcher.on('error', () => this.#drop(dir));
     this.#dirs.set(dir, { watcher, ino: st.ino });
     this.#trusted = false;
   }
@@ -169,10 +165,22 @@ export class ChangeTracker {
     }
     const n = typeof name === 'string' ? name : name.toString('utf8');
     if (dir === '' && n === '.pipe') return;
+    // inotify names the watched directory itself when it is removed or moved, and its watcher
+    // is dead from then on. Its inode is often reused at once (rm -rf out && mkdir out), so
+    // prepare() cannot tell by inode: drop it now (a file of the same name costs one full round).
+    if (type === 'rename' && n === basename(this.#abs(dir))) this.#drop(dir);
     const key = dir === '' ? n : `${dir}/${n}`;
     this.#changed.add(key);
     if (type === 'rename') this.#renamed.add(key);
     this.#onEvent(key);
+  }
+
+  /** Forgets a directory whose watcher died: its files are stat'ed until sync() watches it again. */
+  #drop(dir: string): void {
+    this.#dirs.get(dir)?.watcher.close();
+    this.#dirs.delete(dir);
+    this.#class.clear();
+    this.#trusted = false;
   }
 
   #abs(rel: string): string {

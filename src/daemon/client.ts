@@ -1,26 +1,23 @@
 // The client half of `pipe build|why|status|watch`: sends one request to the project's daemon
 // (starting it in the background when none answers) and replays what comes back: build
-// events through the caller's reporter, text to stdout/stderr, and the exit code.
+// events through the caller's reporter, text to stdout/stderr, and the exit code. A daemon
+// that holds the store but cannot serve (its socket gone, or it accepts and never answers)
+// is ended and replaced, with a message saying so.
 //
 // This is the hot path of every `pipe build` against a running daemon: it loads node:net,
-// the protocol files and nothing of the engine (no level, jiti, fast-glob or execa).
-import { lstatSync, readFileSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+// the protocol files and nothing of the engine (no level, jiti, fast-glob or execa); what
+// recovers from a daemon that cannot serve loads only when one is met.
 import type { BuildEvent } from '../engine/events.js';
 import { VERSION } from '../version.js';
+import { answerMs, startMs } from './bounds.js';
+import { answers, converse, open } from './conversation.js';
 import type { BuildMessage } from './messages/build.js';
-import { CANCEL } from './messages/cancel.js';
-import { isEventMessage } from './messages/event.js';
-import { isExitMessage } from './messages/exit.js';
 import { HELLO, type HelloMessage } from './messages/hello.js';
-import { isOutputMessage } from './messages/output.js';
 import type { StatusMessage } from './messages/status.js';
-import { STOP } from './messages/stop.js';
 import type { WatchMessage } from './messages/watch.js';
-import { isWelcomeMessage, type WelcomeMessage } from './messages/welcome.js';
 import type { WhyMessage } from './messages/why.js';
-import { daemonPaths, isAlive, logTail, readRecord, type DaemonPaths } from './paths.js';
-import { encode, LineDecoder, PROTOCOL, VOLATILE_ENV, type Message } from './protocol.js';
+import { daemonPaths, logTail, type DaemonPaths } from './paths.js';
+import { PROTOCOL, VOLATILE_ENV } from './protocol.js';
 
 export type DaemonRequest = BuildMessage | WhyMessage | StatusMessage | WatchMessage;
 
@@ -35,8 +32,6 @@ export interface ClientOptions {
   autoStart: boolean;
   /** Where build events go (the same reporter as without the daemon). */
   onEvent?: (e: BuildEvent) => void;
-  /** How long a starting daemon may take to answer. */
-  startWaitMs?: number;
 }
 
 export function clientEnv(): Record<string, string> {
@@ -56,21 +51,43 @@ export async function viaDaemon(t: DaemonTarget, request: DaemonRequest, o: Clie
   let started = false;
   let restarted = false;
   let retried = false;
+  let ended = false;
+  let looked = false;
   for (;;) {
     const socket = await open(paths.socket);
     if (socket === undefined) {
+      // A daemon that holds the store but no longer listens (its socket removed) blocks every build.
+      if (!ended) {
+        const { endDaemon, recordedDaemon } = await import('./recover.js');
+        const stuck = recordedDaemon(paths);
+        // A daemon that was starting when we tried may listen by now: look once more first.
+        if (stuck !== undefined && !looked && (await answers(paths.socket))) {
+          looked = true;
+          continue;
+        }
+        ended = true;
+        if (stuck !== undefined) {
+          if (stuck.state === 'draining') return note('the daemon is finishing its jobs for a --no-daemon client; building in this process');
+          if (stuck.state !== 'stopping') process.stderr.write(`pipe: the daemon (pid ${stuck.pid}) holds the state store but does not answer on ${paths.socket}; stopping it\n`);
+          if ((await endDaemon(stuck)).kind === 'stuck') return note(`the daemon (pid ${stuck.pid}) does not exit, even after SIGKILL; building without it`);
+        }
+      }
       if (!o.autoStart || started) return undefined;
+      const { liveNoDaemonClient } = await import('./no-daemon-marker.js');
+      const noDaemon = liveNoDaemonClient(paths.pipeDir);
+      if (noDaemon !== undefined) return note(`a --no-daemon build (pid ${noDaemon}) has the state store; building in this process`);
       started = true;
       const { startDaemon, describeStartFailure } = await import('./start.js');
       const idle = process.env['PIPE_DAEMON_IDLE_MS'];
-      const s = await startDaemon(paths, { root: t.root, config: t.config, waitMs: o.startWaitMs ?? 5000, idleMs: idle !== undefined && /^\d+$/.test(idle) ? Number(idle) : undefined });
+      const s = await startDaemon(paths, { root: t.root, config: t.config, waitMs: startMs(), idleMs: idle !== undefined && /^\d+$/.test(idle) ? Number(idle) : undefined });
       if (!s.ok) {
+        if (s.error.reason === 'store-busy') return note('another pipe process has the state store; building in this process once it is free');
         showLog(paths, `${describeStartFailure(s.error)}; building without it`);
         return undefined;
       }
       continue;
     }
-    const r = await converse(socket, hello, request, o);
+    const r = await converse(socket, hello, request, answerMs(), o.onEvent);
     switch (r.kind) {
       case 'exit':
         return r.code;
@@ -82,14 +99,26 @@ export async function viaDaemon(t: DaemonTarget, request: DaemonRequest, o: Clie
         }
         restarted = true;
         started = false;
-        if (!(await waitForExit(r.welcome.pid, 5000))) {
-          process.stderr.write(`pipe: the daemon of version ${r.welcome.version} (pid ${r.welcome.pid}) did not stop; building without it\n`);
+        const { waitForExit } = await import('./terminate.js');
+        if (!(await waitForExit(r.welcome.pid, answerMs()))) {
+          process.stderr.write(`pipe: the daemon of version ${r.welcome.version} (pid ${r.welcome.pid}) did not stop within ${answerMs()} ms; building without it\n`);
           return undefined;
         }
         continue;
-      case 'no-welcome':
-        showLog(paths, `the daemon accepted the connection but did not answer within ${r.afterMs} ms; building without it (pipe stop ends it)`);
-        return undefined;
+      case 'no-welcome': {
+        // Accepted but silent (stopped, or wedged): it holds the store, so end it and start afresh.
+        const { endDaemon, recordedDaemon } = await import('./recover.js');
+        const hung = ended ? undefined : recordedDaemon(paths);
+        if (hung === undefined) {
+          showLog(paths, `the daemon accepted the connection but did not answer within ${r.afterMs} ms; building without it (pipe stop ends it)`);
+          return undefined;
+        }
+        ended = true;
+        started = false;
+        process.stderr.write(`pipe: the daemon (pid ${hung.pid}) accepted the connection but did not answer within ${r.afterMs} ms; stopping it\n`);
+        if ((await endDaemon({ pid: hung.pid, state: 'serving' })).kind === 'stuck') return note(`the daemon (pid ${hung.pid}) does not exit, even after SIGKILL; building without it`);
+        continue;
+      }
       case 'gone':
         // Closed before answering: it was stopping (idle, or replaced). Ask again, once.
         if (retried) return undefined;
@@ -103,168 +132,12 @@ export async function viaDaemon(t: DaemonTarget, request: DaemonRequest, o: Clie
   }
 }
 
-type Outcome =
-  | { kind: 'exit'; code: number }
-  | { kind: 'mismatch'; welcome: WelcomeMessage }
-  | { kind: 'no-welcome'; afterMs: number }
-  | { kind: 'gone' }
-  | { kind: 'lost' };
-
-const WELCOME_WAIT_MS = 10_000;
-
-/** Sends hello and the request at once and plays back the answer. */
-function converse(socket: Socket, hello: HelloMessage, request: Message, o: ClientOptions): Promise<Outcome> {
-  return new Promise((resolve) => {
-    let welcomed = false;
-    let interrupts = 0;
-    let done = false;
-    const finish = (out: Outcome): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      socket.destroy();
-      resolve(out);
-    };
-    const onSignal = (): void => {
-      // First Ctrl-C: the daemon cancels this build and answers 130. Second: give up on it.
-      if (++interrupts === 1 && welcomed) socket.write(encode({ type: CANCEL }));
-      else finish({ kind: 'exit', code: 130 });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    const timer = setTimeout(() => finish({ kind: 'no-welcome', afterMs: WELCOME_WAIT_MS }), WELCOME_WAIT_MS);
-    const decoder = new LineDecoder(
-      (m) => {
-        if (done) return;
-        if (!welcomed) {
-          if (!isWelcomeMessage(m)) return finish({ kind: 'lost' });
-          if (!m.ok) {
-            socket.write(encode({ type: STOP }));
-            done = true;
-            clearTimeout(timer);
-            process.off('SIGINT', onSignal);
-            process.off('SIGTERM', onSignal);
-            // Give the stop line time to leave; the daemon closes the connection as it exits.
-            socket.once('close', () => resolve({ kind: 'mismatch', welcome: m }));
-            socket.end();
-            return;
-          }
-          welcomed = true;
-          clearTimeout(timer);
-          return;
-        }
-        if (isEventMessage(m)) o.onEvent?.(m.event);
-        else if (isOutputMessage(m)) (m.stream === 'out' ? process.stdout : process.stderr).write(m.text);
-        else if (isExitMessage(m)) finish({ kind: 'exit', code: m.code });
-      },
-      () => finish({ kind: 'lost' }),
-    );
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => decoder.push(chunk));
-    socket.on('error', () => finish({ kind: welcomed ? 'lost' : 'gone' }));
-    socket.on('close', () => finish({ kind: welcomed ? 'lost' : 'gone' }));
-    socket.write(encode(hello) + encode(request));
-  });
-}
-
-/** A connected socket, or undefined when nothing listens (no socket file, or a stale one). */
-function open(path: string): Promise<Socket | undefined> {
-  // The request carries our environment: never hand it to another user's socket (a socket
-  // in the shared temp directory has a name anyone can compute).
-  const owner = lstatSync(path, { throwIfNoEntry: false })?.uid;
-  if (owner !== undefined && process.getuid !== undefined && owner !== process.getuid()) {
-    process.stderr.write(`pipe: ignoring ${path}: it belongs to uid ${owner}, not to you\n`);
-    return Promise.resolve(undefined);
-  }
-  return new Promise((resolve) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.removeAllListeners('error');
-      resolve(s);
-    });
-    s.once('error', () => resolve(undefined));
-  });
+function note(what: string): undefined {
+  process.stderr.write(`pipe: ${what}\n`);
+  return undefined;
 }
 
 function showLog(paths: DaemonPaths, what: string): void {
   const tail = logTail(paths.log);
   process.stderr.write(`pipe: ${what}\n${tail !== '' ? `The daemon log ${paths.log} ends with:\n${tail.replace(/^/gm, '  ')}\n` : ''}`);
-}
-
-async function waitForExit(pid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-}
-
-export type StopResult = { kind: 'stopped'; pid: number } | { kind: 'none' } | { kind: 'killed'; pid: number } | { kind: 'stuck'; pid: number };
-
-/**
- * Stops the project's daemon (and its warm tools) and waits until it has exited, so that the
- * state store is free. A daemon that does not answer is sent SIGTERM, then SIGKILL.
- */
-export async function stopDaemon(root: string, waitMs = 5000): Promise<StopResult> {
-  const paths = await daemonPaths(root);
-  const socket = await open(paths.socket);
-  const record = readRecord(paths.record);
-  if (socket !== undefined) {
-    const pid = await new Promise<number | undefined>((resolve) => {
-      let pid: number | undefined;
-      const decoder = new LineDecoder(
-        (m) => {
-          if (isWelcomeMessage(m)) pid = m.pid;
-        },
-        () => {},
-      );
-      socket.setEncoding('utf8');
-      socket.on('data', (c: string) => decoder.push(c));
-      socket.on('error', () => {});
-      socket.on('close', () => resolve(pid));
-      // Any version answers `stop`, whatever it thinks of our hello.
-      const hello: HelloMessage = { type: HELLO, version: VERSION, protocol: PROTOCOL, root, config: null };
-      socket.write(encode(hello) + encode({ type: STOP }));
-    });
-    const p = pid ?? record?.pid;
-    if (p === undefined) return { kind: 'stopped', pid: -1 };
-    if (await waitForExit(p, waitMs)) return { kind: 'stopped', pid: p };
-    return (await kill(p, waitMs)) ? { kind: 'killed', pid: p } : { kind: 'stuck', pid: p };
-  }
-  // Nothing answers. A recorded daemon that is alive is hung; a dead one left stale files.
-  if (record !== undefined && isAlive(record.pid) && looksLikeDaemon(record.pid)) {
-    return (await kill(record.pid, waitMs)) ? { kind: 'killed', pid: record.pid } : { kind: 'stuck', pid: record.pid };
-  }
-  if (record !== undefined && !isAlive(record.pid)) {
-    rmSync(paths.record, { force: true });
-    rmSync(record.socket, { force: true });
-  }
-  return { kind: 'none' };
-}
-
-async function kill(pid: number, waitMs: number): Promise<boolean> {
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return true;
-  }
-  if (await waitForExit(pid, waitMs)) return true;
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    return true;
-  }
-  return waitForExit(pid, 1000);
-}
-
-/** Guards against signalling an unrelated process that reused a dead daemon's pid. */
-function looksLikeDaemon(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('daemon');
-  } catch {
-    return process.platform !== 'linux';
-  }
 }

@@ -1,7 +1,8 @@
 // `pipe daemon`: runs the daemon in this process until it stops, logging to stderr (which a
 // daemon started in the background by a client writes to .pipe/daemon.log).
 import { formatSessionFailure } from '../report/format-failure.js';
-import { Daemon, describeDaemonStartFailure } from './server.js';
+import { Daemon } from './server.js';
+import { describeDaemonStartFailure, startFailureStatus } from './start-failure.js';
 
 export interface RunOptions {
   root: string;
@@ -17,8 +18,8 @@ export async function runDaemon(o: RunOptions): Promise<number> {
   const started = await Daemon.start({ ...o, log });
   if (!started.ok) {
     log(`not started: ${describeDaemonStartFailure(started.error, formatSessionFailure)}`);
-    // Losing a start race to another daemon is success: the client waits for that one.
-    return started.error.reason === 'already-running' ? 0 : 1;
+    // Losing a start race is not an error: the status tells the client what to do instead.
+    return startFailureStatus(started.error);
   }
   const daemon = started.value;
   const onSignal = (signal: string) => () => void daemon.stop(`received ${signal}`);

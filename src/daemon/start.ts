@@ -3,11 +3,13 @@
 // the log's tail. Loaded only when no daemon answered.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { unreachable } from '../util/result.js';
-import type { DaemonPaths } from './paths.js';
 import { ensurePrivateDir } from '../util/private-dir.js';
+import { answers } from './conversation.js';
+import { liveNoDaemonClient } from './no-daemon-marker.js';
+import type { DaemonPaths } from './paths.js';
+import { STORE_BUSY_STATUS } from './start-failure.js';
 
 /** A log beyond this size is started afresh rather than appended to. */
 const LOG_LIMIT = 1024 * 1024;
@@ -15,6 +17,8 @@ const LOG_LIMIT = 1024 * 1024;
 export type StartFailure =
   | { reason: 'daemon-exited'; code: number | null; signal: string | null }
   | { reason: 'daemon-timeout'; afterMs: number }
+  /** The daemon found the state store held by another process and exited (STORE_BUSY_STATUS). */
+  | { reason: 'store-busy' }
   | { reason: 'spawn-failed'; message: string };
 
 export interface StartOptions {
@@ -49,24 +53,15 @@ export async function startDaemon(paths: DaemonPaths, o: StartOptions): Promise<
   let delay = 5;
   for (;;) {
     if (await answers(paths.socket)) return { ok: true };
-    // Exit status 0: another daemon won the race to start; keep waiting for its socket.
-    if (exited !== undefined && exited.code !== 0) return { ok: false, error: { reason: 'daemon-exited', ...exited } };
-    if (Date.now() - started > o.waitMs) return { ok: false, error: { reason: 'daemon-timeout', afterMs: o.waitMs } };
+    // Exit status 0: another daemon won the race to start; keep waiting for its socket. Store
+    // busy: that daemon may be about to listen, unless a --no-daemon build holds the store.
+    const busy = exited?.code === STORE_BUSY_STATUS;
+    if (exited !== undefined && exited.code !== 0 && !busy) return { ok: false, error: { reason: 'daemon-exited', ...exited } };
+    if (exited !== undefined && liveNoDaemonClient(paths.pipeDir) !== undefined) return { ok: false, error: { reason: 'store-busy' } };
+    if (Date.now() - started > o.waitMs) return { ok: false, error: busy ? { reason: 'store-busy' } : { reason: 'daemon-timeout', afterMs: o.waitMs } };
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 100);
   }
-}
-
-/** True when something accepts connections on the socket. */
-export function answers(socket: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(socket);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 export function describeStartFailure(f: StartFailure): string {
@@ -75,6 +70,8 @@ export function describeStartFailure(f: StartFailure): string {
       return `the daemon exited at start (${f.signal !== null ? `killed by ${f.signal}` : `status ${f.code}`})`;
     case 'daemon-timeout':
       return `the daemon did not answer within ${f.afterMs} ms`;
+    case 'store-busy':
+      return 'the state store is held by another pipe process';
     case 'spawn-failed':
       return `could not start the daemon: ${f.message}`;
     default:

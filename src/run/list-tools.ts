@@ -4,7 +4,8 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { PROTOCOL_VERSION, runDir } from './client.js';
+import { PROTOCOL_VERSION } from './frames.js';
+import { runDir } from './rendezvous.js';
 import type { InstanceReport, ServerRecord, ToolsResponse } from './protocol.js';
 import { ask, readRecords, removeIfDead, socketAnswers } from './registry.js';
 

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { isAlive } from '../daemon/paths.js';
-import { encodeHeader, HeaderReader, recordPath } from './client.js';
+import { encodeHeader, HeaderReader } from './frames.js';
+import { recordPath } from './rendezvous.js';
 import type { Request, ServerRecord } from './protocol.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 

@@ -20,7 +20,8 @@ import { basename, join } from 'node:path';
 import { DEFAULT_RECORD_TIMEOUT_MS } from '../engine/warm-runner.js';
 import { formatWarmFailure } from '../report/format-failure.js';
 import { WarmPool, type Framing, type WarmToolSpec } from '../tools/warm-pool.js';
-import { encodeHeader, ensureDirs, HeaderReader, PROTOCOL_VERSION, recordPath, toolLogDir } from './client.js';
+import { encodeHeader, HeaderReader, PROTOCOL_VERSION } from './frames.js';
+import { ensureDirs, recordPath, toolLogDir } from './rendezvous.js';
 import type { Request, RetireResponse, RunRequest, RunResponse, ServerRecord, ToolsResponse } from './protocol.js';
 import { ask, readRecords, removeIfDead, removeRecordIfOwn, socketAnswers, writeRecord } from './registry.js';
 

@@ -2,7 +2,9 @@
 // stderr in its own log under .pipe/run/) and tells the polling client when it failed.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { ensureDirs, serverLogPath, type RunArgs, type RunIdentity } from './client.js';
+import type { RunArgs } from './args.js';
+import type { RunIdentity } from './identity.js';
+import { ensureDirs, serverLogPath } from './rendezvous.js';
 import type { ServerConfig } from './server.js';
 
 /** How long a starting server may take to answer (node start-up on a loaded machine). */

@@ -6,14 +6,15 @@ import { HELLO, isHelloMessage, type HelloMessage } from './hello.js';
 import { isStatusMessage, STATUS, type StatusMessage } from './status.js';
 import { isStopMessage, STOP, type StopMessage } from './stop.js';
 import { isWatchMessage, WATCH, type WatchMessage } from './watch.js';
+import { isToolsMessage, TOOLS, type InstancesMessage, type ToolsMessage } from './tools.js';
 import { isWhyMessage, WHY, type WhyMessage } from './why.js';
 import type { EventMessage } from './event.js';
 import type { ExitMessage } from './exit.js';
 import type { OutputMessage } from './output.js';
 import type { WelcomeMessage } from './welcome.js';
 
-export type ClientMessage = HelloMessage | BuildMessage | WhyMessage | StatusMessage | WatchMessage | CancelMessage | StopMessage;
-export type DaemonMessage = WelcomeMessage | EventMessage | OutputMessage | ExitMessage;
+export type ClientMessage = HelloMessage | BuildMessage | WhyMessage | StatusMessage | WatchMessage | CancelMessage | StopMessage | ToolsMessage;
+export type DaemonMessage = WelcomeMessage | EventMessage | OutputMessage | ExitMessage | InstancesMessage;
 
 type Guards = { [K in ClientMessage['type']]: (m: unknown) => m is Extract<ClientMessage, { type: K }> };
 
@@ -25,6 +26,7 @@ const CLIENT_GUARDS: Guards = {
   [WATCH]: isWatchMessage,
   [CANCEL]: isCancelMessage,
   [STOP]: isStopMessage,
+  [TOOLS]: isToolsMessage,
 };
 
 /** The message if it is a well-formed client message, else a description of what is wrong. */
