@@ -3,7 +3,7 @@
 // concurrent clients, directory re-creation and SIGKILL/SIGSTOP of clients and daemons on a
 // temp project; after every build, no stage ran twice and the outputs equal a clean build.
 // Usage: node scripts/soak.mjs [--seed S] [--steps N] [--profile full|ci] [--bound-ms MS]
-//        [--keep-going] [--keep]   (or SOAK_SEED / SOAK_STEPS). Needs `npm run build` first.
+//        [--without OP,...] [--keep-going] [--keep]   (or SOAK_SEED / SOAK_STEPS). Needs `npm run build` first.
 import { mkdtempSync, realpathSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -25,7 +25,7 @@ const PROFILES = {
 };
 
 function parseArgs(argv) {
-  const o = { seed: process.env['SOAK_SEED'], steps: process.env['SOAK_STEPS'] ?? '40', profile: 'full', boundMs: '60000', keepGoing: false, keep: false };
+  const o = { seed: process.env['SOAK_SEED'], steps: process.env['SOAK_STEPS'] ?? '40', profile: 'full', boundMs: '60000', keepGoing: false, keep: false, without: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -37,6 +37,7 @@ function parseArgs(argv) {
     else if (a === '--steps') o.steps = value();
     else if (a === '--profile') o.profile = value();
     else if (a === '--bound-ms') o.boundMs = value();
+    else if (a === '--without') o.without = value().split(',');
     else if (a === '--keep-going') o.keepGoing = true;
     else if (a === '--keep') o.keep = true;
     else usage(`unknown argument ${a}`);
@@ -44,11 +45,12 @@ function parseArgs(argv) {
   o.seed ??= String(Math.floor(Math.random() * 2 ** 31));
   for (const k of ['seed', 'steps', 'boundMs']) if (!/^\d+$/.test(o[k])) usage(`--${k === 'boundMs' ? 'bound-ms' : k} must be a whole number, not '${o[k]}'`);
   if (!(o.profile in PROFILES)) usage(`--profile must be one of ${Object.keys(PROFILES).join(', ')}, not '${o.profile}'`);
+  for (const op of o.without) if (!(op in PROFILES.full)) usage(`--without: no operation '${op}' (there are ${Object.keys(PROFILES.full).join(', ')})`);
   return { ...o, seed: Number(o.seed), steps: Number(o.steps), boundMs: Number(o.boundMs) };
 }
 
 function usage(problem) {
-  process.stderr.write(`soak: ${problem}\nusage: node scripts/soak.mjs [--seed S] [--steps N] [--profile ${Object.keys(PROFILES).join('|')}] [--bound-ms MS] [--keep-going] [--keep]\n`);
+  process.stderr.write(`soak: ${problem}\nusage: node scripts/soak.mjs [--seed S] [--steps N] [--profile ${Object.keys(PROFILES).join('|')}] [--bound-ms MS] [--without OP,...] [--keep-going] [--keep]\n`);
   process.exit(2);
 }
 
@@ -62,7 +64,8 @@ function pickOp(soak, weights) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (!existsSync(CLI)) usage(`${CLI} does not exist: run \`npm run build\` first`);
-  const replay = `node scripts/soak.mjs --seed ${o.seed} --steps ${o.steps} --profile ${o.profile}`;
+  const replay = `node scripts/soak.mjs --seed ${o.seed} --steps ${o.steps} --profile ${o.profile}${o.without.length > 0 ? ` --without ${o.without.join(',')}` : ''}`;
+  const weights = Object.fromEntries(Object.entries(PROFILES[o.profile]).filter(([op]) => !o.without.includes(op)));
   process.stdout.write(`soak: seed ${o.seed}, ${o.steps} steps, profile ${o.profile} (replay: ${replay})\n`);
 
   const work = realpathSync(mkdtempSync(join(tmpdir(), 'docpipe-soak-')));
@@ -87,11 +90,12 @@ async function main() {
     for (let i = 0; i < 3; i++) soak.setDocModel(DOC_NAMES[i], randomText(rng));
     soak.create();
     for (let step = 1; step <= o.steps; step++) {
-      const op = pickOp(soak, PROFILES[o.profile]);
+      const op = pickOp(soak, weights);
       const from = soak.logSize();
+      const started = Date.now();
       try {
         const r = await soak[`op_${op}`]();
-        process.stdout.write(`step ${step} ${op}: ${r.note}\n`);
+        process.stdout.write(`step ${step} ${op}: ${r.note} [${((Date.now() - started) / 1000).toFixed(1)} s]\n`);
         if (r.recreated === true) ever = new Map();
         if (r.built === true) {
           checkRuns(logLinesSince(soak.o.log, from), ever, step, r.uncertain === true);

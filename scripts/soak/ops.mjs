@@ -213,8 +213,10 @@ export class Soak {
     const args = this.rng.bool() ? ['stop'] : ['build'];
     // Must not hang: the bound is the check. Its exit code is not: a build may fail while
     // the stopped daemon holds the store, as long as it says so.
-    const r = await this.cli(args).bounded(this.o.boundMs);
-    note += `SIGSTOP the daemon (pid ${pid}); pipe ${args.join(' ')} -> exit ${r.code}`;
+    // 30 s: the client's wait for a welcome (10 s) plus stop's SIGTERM and SIGKILL waits (5 s each).
+    const r = await this.cli(args).bounded(Math.min(this.o.boundMs, 30_000));
+    const said = (r.stdout + r.stderr).trim().split('\n')[0];
+    note += `SIGSTOP the daemon (pid ${pid}); pipe ${args.join(' ')} -> exit ${r.code} ("${said}")`;
     if (args[0] === 'stop') {
       if (r.code !== 0) throw new SoakFailure(`\`pipe stop\` of a SIGSTOPped daemon exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
       await this.waitGone([pid, ...kids], `the daemon (pid ${pid}) that \`pipe stop\` stopped, and its tools`);
