@@ -1,8 +1,9 @@
 // Which instance serves which document: spreading, caps, eviction, retirement, idling, close.
 
+import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WarmEvent } from '../../src/tools/warm-pool.js';
-import { Rig, alive, bytes, sleep, text, until } from '../fixtures/warm/rig.js';
+import { Rig, alive, bytes, text, until } from '../fixtures/warm/rig.js';
 
 let rig: Rig;
 beforeEach(() => {
@@ -24,7 +25,9 @@ describe('spreading work', () => {
     expect(results.map((result) => result.ok && text(result.value))).toEqual(['A\n', 'B\n', 'C\n', 'D\n']);
     expect(rig.starts()).toHaveLength(2);
     const infos = pool.list();
-    expect(infos.map((info) => info.documents)).toEqual([2, 2]);
+    // Both copies serve; how the queued two split between them depends on which finishes first.
+    expect(infos.map((info) => info.documents).reduce((x, y) => x + y, 0)).toBe(4);
+    expect(infos.every((info) => info.documents >= 1)).toBe(true);
     expect(infos.every((info) => info.state === 'idle' && info.tool === 'upper_lines')).toBe(true);
   });
 
@@ -84,7 +87,8 @@ describe('process cap', () => {
 describe('tool replaced', () => {
   it('retires instances of an old identity after their document; new work goes to the new one', async () => {
     const pool = rig.pool();
-    const v1 = rig.spec('upper_lines.py', { identity: 'v1' }, { DELAY_MS: '150' });
+    const gate = `${rig.dir}/gate`;
+    const v1 = rig.spec('upper_lines.py', { identity: 'v1' }, { GATE: gate });
     const v2 = rig.spec('upper_lines.py', { identity: 'v2' });
     const old = pool.process(v1, bytes('x\ny\n'));
     await until(() => pool.list().some((info) => info.state === 'busy'));
@@ -92,6 +96,7 @@ describe('tool replaced', () => {
     const replacement = await pool.process(v2, bytes('z\n'));
     expect(replacement.ok && text(replacement.value)).toBe('Z\n');
     expect(pool.list().find((info) => info.identity === 'v1')?.state).toBe('retiring');
+    writeFileSync(gate, ''); // v1 held its document until now
     const finished = await old;
     expect(finished.ok && text(finished.value)).toBe('X\nY\n'); // held work completes
     expect(await until(() => v1pid !== undefined && !alive(v1pid))).toBe(true);
@@ -146,9 +151,7 @@ describe('idle and close', () => {
     await pool.process(rig.spec('upper_lines.py'), bytes('b\n'));
     const pids = pool.list().map((info) => info.pid);
     expect(pids).toHaveLength(2);
-    const started = Date.now();
     await pool.close();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(pids.filter(alive)).toEqual([]);
     expect(pool.list()).toEqual([]);
     await expect(pool.process(rig.spec('upper_lines.py'), bytes('c\n'))).rejects.toThrow(/after close/);
@@ -174,8 +177,9 @@ describe('abort', () => {
     controller.abort();
     await expect(queued).rejects.toThrow();
     expect((await running).ok).toBe(true);
-    await sleep(50);
-    expect(pool.list()[0]?.documents).toBe(1);
+    // Queued work runs in order: had the aborted document stayed queued, it would run before this one.
+    expect((await pool.process(spec, bytes('c\n'))).ok).toBe(true);
+    expect(pool.list()[0]?.documents).toBe(2);
   });
 
   it('rejects a running document; the instance finishes it and stays warm', async () => {
