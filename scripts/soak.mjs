@@ -3,7 +3,9 @@
 // concurrent clients, directory re-creation and SIGKILL/SIGSTOP of clients and daemons on a
 // temp project; after every build, no stage ran twice and the outputs equal a clean build.
 // Usage: node scripts/soak.mjs [--seed S] [--steps N] [--profile full|ci] [--bound-ms MS]
-//        [--without OP,...] [--keep-going] [--keep]   (or SOAK_SEED / SOAK_STEPS). Needs `npm run build` first.
+//        [--without OP,...] [--keep-going] [--keep]   (or SOAK_SEED / SOAK_STEPS)
+//        node scripts/soak.mjs --self-check   (the checks catch the faults they are for)
+// Needs `npm run build` first.
 import { mkdtempSync, realpathSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -14,18 +16,14 @@ import { DOC_NAMES, Soak } from './soak/ops.mjs';
 import { SoakFailure, alive, describeProcesses, projectProcesses, startCli, waitUntil } from './soak/procs.mjs';
 import { randomText } from './soak/project.mjs';
 import { Rng } from './soak/rng.mjs';
+import { selfCheck } from './soak/self-check.mjs';
+import { OPS, PROFILES, Schedule } from './soak/schedule.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(REPO, 'dist', 'cli', 'main.js');
 
-/** Relative weights of the operations. The CI profile leaves out what costs the most time. */
-const PROFILES = {
-  full: { edit: 3, wsedit: 2, touch: 2, add: 1, delete: 1, revert: 1, build: 4, build_nodaemon: 2, concurrent: 2, recreate: 1, kill_client: 1, kill_daemon: 1, sigstop: 1, stop: 1 },
-  ci: { edit: 3, wsedit: 2, touch: 2, add: 1, delete: 1, revert: 1, build: 4, build_nodaemon: 1, concurrent: 2, recreate: 1, kill_client: 1, kill_daemon: 1, sigstop: 1, stop: 1 },
-};
-
 function parseArgs(argv) {
-  const o = { seed: process.env['SOAK_SEED'], steps: process.env['SOAK_STEPS'] ?? '40', profile: 'full', boundMs: '60000', keepGoing: false, keep: false, without: [] };
+  const o = { seed: process.env['SOAK_SEED'], steps: process.env['SOAK_STEPS'], profile: 'full', boundMs: '60000', keepGoing: false, keep: false, without: [], selfCheck: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -39,34 +37,28 @@ function parseArgs(argv) {
     else if (a === '--bound-ms') o.boundMs = value();
     else if (a === '--without') o.without = value().split(',');
     else if (a === '--keep-going') o.keepGoing = true;
+    else if (a === '--self-check') o.selfCheck = true;
     else if (a === '--keep') o.keep = true;
     else usage(`unknown argument ${a}`);
   }
   o.seed ??= String(Math.floor(Math.random() * 2 ** 31));
-  for (const k of ['seed', 'steps', 'boundMs']) if (!/^\d+$/.test(o[k])) usage(`--${k === 'boundMs' ? 'bound-ms' : k} must be a whole number, not '${o[k]}'`);
   if (!(o.profile in PROFILES)) usage(`--profile must be one of ${Object.keys(PROFILES).join(', ')}, not '${o.profile}'`);
-  for (const op of o.without) if (!(op in PROFILES.full)) usage(`--without: no operation '${op}' (there are ${Object.keys(PROFILES.full).join(', ')})`);
+  o.steps ??= String(o.profile === 'ci' ? Object.values(PROFILES.ci.deck).reduce((s, n) => s + n, 0) : 40);
+  for (const k of ['seed', 'steps', 'boundMs']) if (!/^\d+$/.test(o[k])) usage(`--${k === 'boundMs' ? 'bound-ms' : k} must be a whole number, not '${o[k]}'`);
+  for (const op of o.without) if (!OPS.includes(op)) usage(`--without: no operation '${op}' (there are ${OPS.join(', ')})`);
   return { ...o, seed: Number(o.seed), steps: Number(o.steps), boundMs: Number(o.boundMs) };
 }
 
 function usage(problem) {
-  process.stderr.write(`soak: ${problem}\nusage: node scripts/soak.mjs [--seed S] [--steps N] [--profile ${Object.keys(PROFILES).join('|')}] [--bound-ms MS] [--without OP,...] [--keep-going] [--keep]\n`);
+  process.stderr.write(`soak: ${problem}\nusage: node scripts/soak.mjs [--seed S] [--steps N] [--profile ${Object.keys(PROFILES).join('|')}] [--bound-ms MS] [--without OP,...] [--keep-going] [--keep] | --self-check\n`);
   process.exit(2);
-}
-
-function pickOp(soak, weights) {
-  const ops = Object.entries(weights).filter(([op]) => soak.applicable(op));
-  let r = soak.rng.next() * ops.reduce((s, [, w]) => s + w, 0);
-  for (const [op, w] of ops) if ((r -= w) < 0) return op;
-  return ops[ops.length - 1][0];
 }
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (!existsSync(CLI)) usage(`${CLI} does not exist: run \`npm run build\` first`);
-  const replay = `node scripts/soak.mjs --seed ${o.seed} --steps ${o.steps} --profile ${o.profile}${o.without.length > 0 ? ` --without ${o.without.join(',')}` : ''}`;
-  const weights = Object.fromEntries(Object.entries(PROFILES[o.profile]).filter(([op]) => !o.without.includes(op)));
-  process.stdout.write(`soak: seed ${o.seed}, ${o.steps} steps, profile ${o.profile} (replay: ${replay})\n`);
+  const replay = `node scripts/soak.mjs --seed ${o.seed} --steps ${o.steps} --profile ${o.profile}${o.boundMs !== 60_000 ? ` --bound-ms ${o.boundMs}` : ''}${o.without.length > 0 ? ` --without ${o.without.join(',')}` : ''}`;
+  if (!o.selfCheck) process.stdout.write(`soak: seed ${o.seed}, ${o.steps} steps, profile ${o.profile} (replay: ${replay})\n`);
 
   const work = realpathSync(mkdtempSync(join(tmpdir(), 'docpipe-soak-')));
   const root = join(work, 'project');
@@ -74,41 +66,57 @@ async function main() {
   const env = { ...process.env, PIPE_DAEMON_IDLE_MS: '600000' };
   for (const k of ['CI', 'PIPE_NO_DAEMON', 'PIPE_DAEMON_STAT_ALL', 'DOCPIPE_TIMINGS']) delete env[k];
   const rng = new Rng(o.seed);
+  const schedule = new Schedule(rng, o.profile, o.without);
+  if (schedule.deckSize !== undefined && !o.selfCheck) process.stdout.write(`soak: first deck: ${schedule.upcoming.join(' ')}\n`);
   const common = { cli: CLI, slowFlag: join(work, 'slow'), env, boundMs: o.boundMs };
   const soak = new Soak({ ...common, rng, root, log: join(work, 'runs.log') });
   const clean = new CleanBuilds({ ...common, root: cleanRoot, log: join(work, 'clean-runs.log') });
   const failures = [];
   let ever = new Map();
+  // Interrupted (Ctrl-C, or a test's bound): leave no daemon, tool or temp directory behind.
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, () => {
+      process.stderr.write(`soak: ${sig}: cleaning up (seed ${o.seed}; replay: ${replay})\n`);
+      void killAll([root, cleanRoot], soak.stopped).finally(() => {
+        rmSync(work, { recursive: true, force: true });
+        process.exit(130);
+      });
+    });
+  }
 
   const fail = (step, op, e) => {
     if (!(e instanceof SoakFailure)) throw e;
     failures.push({ step, op, message: e.message, daemonLog: logTailOf(join(root, '.pipe', 'daemon.log')) });
-    report(process.stderr, failures.at(-1), o.seed, replay.replace(/--steps \d+/, `--steps ${step}`));
+    report(process.stderr, failures.at(-1), o.seed, o.selfCheck ? 'node scripts/soak.mjs --self-check' : replay.replace(/--steps \d+/, `--steps ${step}`));
   };
 
   try {
-    for (let i = 0; i < 3; i++) soak.setDocModel(DOC_NAMES[i], randomText(rng));
-    soak.create();
-    for (let step = 1; step <= o.steps; step++) {
-      const op = pickOp(soak, weights);
-      const from = soak.logSize();
-      const started = Date.now();
-      try {
-        const r = await soak[`op_${op}`]();
-        process.stdout.write(`step ${step} ${op}: ${r.note} [${((Date.now() - started) / 1000).toFixed(1)} s]\n`);
-        if (r.recreated === true) ever = new Map();
-        if (r.built === true) {
-          checkRuns(logLinesSince(soak.o.log, from), ever, step, r.uncertain === true);
-          await checkOutputs(root, soak.docs, clean);
+    if (o.selfCheck) {
+      for (const m of await selfCheck(soak, clean)) fail('self-check', m, new SoakFailure(`the soak's checks did not report: ${m}`));
+    } else {
+      for (let i = 0; i < 3; i++) soak.setDocModel(DOC_NAMES[i], randomText(rng));
+      soak.create();
+      for (let step = 1; step <= o.steps; step++) {
+        const op = schedule.next((x) => soak.applicable(x));
+        const from = soak.logSize();
+        const started = Date.now();
+        try {
+          const r = await soak[`op_${op}`]();
+          process.stdout.write(`step ${step} ${op}: ${r.note} [${((Date.now() - started) / 1000).toFixed(1)} s]\n`);
+          if (r.recreated === true) ever = new Map();
+          if (r.built === true) {
+            checkRuns(logLinesSince(soak.o.log, from), ever, step, r.uncertain === true);
+            await checkOutputs(root, soak.docs, clean, soak.known);
+          }
+        } catch (e) {
+          fail(step, op, e);
+          if (!o.keepGoing) break;
+          // Start over from a fresh project so later steps test something.
+          await killAll([root, cleanRoot], soak.stopped);
+          rmSync(soak.o.slowFlag, { force: true });
+          removeAndCreate(soak);
+          ever = new Map();
         }
-      } catch (e) {
-        fail(step, op, e);
-        if (!o.keepGoing) break;
-        // Start over from a fresh project so later steps test something.
-        await killAll([root, cleanRoot], soak.stopped);
-        rmSync(soak.o.slowFlag, { force: true });
-        removeAndCreate(soak);
-        ever = new Map();
       }
     }
     if (failures.length === 0 || o.keepGoing) {
@@ -125,7 +133,8 @@ async function main() {
     if (o.keep) process.stdout.write(`soak: kept ${work}\n`);
     else rmSync(work, { recursive: true, force: true });
   }
-  process.stdout.write(failures.length === 0 ? `soak: ${o.steps} steps passed (seed ${o.seed})\n` : `soak: ${failures.length} failure(s) (seed ${o.seed})\n`);
+  const passed = o.selfCheck ? 'self-check passed: every fault was reported' : `${o.steps} steps passed (seed ${o.seed})`;
+  process.stdout.write(failures.length === 0 ? `soak: ${passed}\n` : `soak: ${failures.length} failure(s) (seed ${o.seed})\n`);
   process.exitCode = failures.length === 0 ? 0 : 1;
 }
 

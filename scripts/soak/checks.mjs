@@ -101,8 +101,11 @@ export class CleanBuilds {
   }
 }
 
-/** Compares the project's out/ with a clean build; the orphans of deleted sources may remain. */
-export async function checkOutputs(root, docs, clean) {
+/**
+ * Compares the project's out/ with a clean build. The outputs of a deleted source may remain
+ * (orphans): `known` holds every document name the project ever had.
+ */
+export async function checkOutputs(root, docs, clean, known) {
   const want = await clean.outputs(docs);
   const have = readTree(join(root, 'out'));
   const problems = [];
@@ -114,7 +117,7 @@ export async function checkOutputs(root, docs, clean) {
   for (const p of have.keys()) {
     if (want.has(p)) continue;
     const m = /^([^/]+)\.(tok|up|cnt)$/.exec(p);
-    if (m === null || docs.has(m[1])) problems.push(`${p} exists but a clean build does not make it`);
+    if (m === null || docs.has(m[1]) || !known.has(m[1])) problems.push(`${p} exists but a clean build does not make it`);
   }
   if (problems.length > 0) throw new SoakFailure(`outputs:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }

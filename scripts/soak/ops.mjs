@@ -18,6 +18,11 @@ export class Soak {
     this.stopped = new Set();
   }
 
+  /** Every document name the project has had (their outputs may remain as orphans). */
+  get known() {
+    return new Set(this.history.keys());
+  }
+
   get rng() {
     return this.o.rng;
   }
