@@ -105,12 +105,14 @@ describe('tool replaced', () => {
 
   it('fails documents still waiting for the replaced tool with tool-replaced', async () => {
     const pool = rig.pool();
-    const v1 = rig.spec('upper_lines.py', { identity: 'v1' }, { DELAY_MS: '150' });
+    const gate = `${rig.dir}/gate`;
+    const v1 = rig.spec('upper_lines.py', { identity: 'v1' }, { GATE: gate });
     const v2 = rig.spec('upper_lines.py', { identity: 'v2' });
     const running = pool.process(v1, bytes('a\n'));
     const waiting = pool.process(v1, bytes('b\n'));
     await until(() => pool.list().some((info) => info.state === 'busy'));
     await pool.process(v2, bytes('c\n'));
+    writeFileSync(gate, ''); // v1 held 'a' (and so kept 'b' waiting) until now
     expect((await running).ok).toBe(true);
     expect(await waiting).toEqual({ ok: false, error: { reason: 'tool-replaced', tool: 'upper_lines', identity: 'v1' } });
   });
