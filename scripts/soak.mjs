@@ -55,6 +55,7 @@ function usage(problem) {
 }
 
 async function main() {
+  const began = Date.now();
   const o = parseArgs(process.argv.slice(2));
   if (!existsSync(CLI)) usage(`${CLI} does not exist: run \`npm run build\` first`);
   const replay = `node scripts/soak.mjs --seed ${o.seed} --steps ${o.steps} --profile ${o.profile}${o.boundMs !== 60_000 ? ` --bound-ms ${o.boundMs}` : ''}${o.without.length > 0 ? ` --without ${o.without.join(',')}` : ''}`;
@@ -133,8 +134,9 @@ async function main() {
     if (o.keep) process.stdout.write(`soak: kept ${work}\n`);
     else rmSync(work, { recursive: true, force: true });
   }
-  const passed = o.selfCheck ? 'self-check passed: every fault was reported' : `${o.steps} steps passed (seed ${o.seed})`;
-  process.stdout.write(failures.length === 0 ? `soak: ${passed}\n` : `soak: ${failures.length} failure(s) (seed ${o.seed})\n`);
+  const took = ` in ${Math.round((Date.now() - began) / 1000)} s`;
+  const passed = o.selfCheck ? 'self-check passed: every fault was reported' : `${o.steps} steps passed (seed ${o.seed})${took}`;
+  process.stdout.write(failures.length === 0 ? `soak: ${passed}\n` : `soak: ${failures.length} failure(s) (seed ${o.seed})${took}\n`);
   process.exitCode = failures.length === 0 ? 0 : 1;
 }
 

@@ -75,7 +75,11 @@ export class Soak {
   }
 
   async build(args, what) {
-    const r = await this.cli(args).bounded(this.o.boundMs);
+    const r = await this.cli(args)
+      .bounded(this.o.boundMs)
+      .catch((e) => {
+        throw what !== undefined && e instanceof SoakFailure ? new SoakFailure(`${what}: ${e.message}`) : e;
+      });
     if (r.code !== 0) throw new SoakFailure(`\`pipe ${args.join(' ')}\`${what !== undefined ? ` (${what})` : ''} exited ${r.code}${r.signal !== null ? ` (${r.signal})` : ''}:\n${tail(r.stdout + r.stderr)}`);
     return r;
   }
@@ -159,9 +163,30 @@ export class Soak {
   async op_recreate() {
     // rm -rf and write it again at the same path while its daemon (if any) still runs.
     const pid = this.daemonPid();
+    // Half the time the old daemon is slow to notice (paused until the new one serves), so
+    // whatever it does on noticing happens while the new daemon owns the socket path.
+    const slow = pid !== undefined && this.rng.bool();
+    if (slow) {
+      process.kill(pid, 'SIGSTOP');
+      this.stopped.add(pid);
+    }
     removeTree(this.o.root);
     this.create();
-    return { note: `rm -rf the project and re-create it${pid !== undefined ? ` (daemon pid ${pid} running)` : ''}`, recreated: true };
+    if (pid === undefined) return { note: 'rm -rf the project and re-create it', recreated: true };
+    // A new daemon serves the new directory; the old one, its directory gone, may exit, but
+    // must not take the new daemon's socket or lock with it: a build after it has gone still works.
+    await this.build(['build'], 'the first build after re-creating the directory');
+    if (slow) {
+      process.kill(pid, 'SIGCONT');
+      this.stopped.delete(pid);
+    }
+    const gone = await waitUntil(`the old daemon (pid ${pid}) to exit`, () => !alive(pid), 15_000).then(
+      () => true,
+      () => false,
+    );
+    await this.build(['build'], `a build after the old daemon (pid ${pid}) ${gone ? 'exited' : 'was left running for 15 s'}`);
+    const old = `${slow ? ', paused until the first build ended' : ''}; old daemon ${gone ? 'exited' : 'still running after 15 s'}`;
+    return { note: `rm -rf the project and re-create it while its daemon (pid ${pid}) runs; build${old}; build`, built: true, recreated: true };
   }
 
   /** Starts a slow build through the daemon and waits until a tool has certainly started. */
