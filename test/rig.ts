@@ -1,6 +1,6 @@
 // Test rig: a temp project with real files, real fixture tools and the real CLI or engine.
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { executeBuild } from '../src/commands/build.js';
 import type { BuildEvent } from '../src/engine/events.js';
 import type { BuildSummary } from '../src/engine/scheduler.js';
 import { Session } from '../src/engine/session.js';
+import { treeFiles } from '../src/util/tree-files.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const FIXTURES = join(REPO, 'test', 'fixtures', 'bin');
@@ -104,6 +105,19 @@ export class Project {
       if (saved.log === undefined) delete process.env['TOOL_LOG'];
       process.env['PATH'] = saved.path;
     }
+  }
+
+  /**
+   * Waits until the clock has passed the stat cache's racy window (20 ms in
+   * src/hash/stat-cache.ts, plus a margin) after the last change to any project file: files
+   * hashed later are trusted by their stats. The instant comes from the files' ctimes, not a
+   * guessed sleep.
+   */
+  async pastRacyWindow(): Promise<void> {
+    let newest = 0;
+    for (const f of treeFiles(this.root)) newest = Math.max(newest, statSync(f.abs, { throwIfNoEntry: false })?.ctimeMs ?? 0);
+    const wait = newest + 25 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
 
   dispose(): void {

@@ -64,14 +64,14 @@ describe('pipe build', () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(6);
     const tasks = lines.slice(0, 5).map((l) => {
-      const m = /^\[(\d)\/5\] (\S+) (\S+) \d+ms$/.exec(l);
+      const m = /^\[(\d)\/5\] (\S+) (\S+) \S+$/.exec(l);
       expect(m, l).not.toBeNull();
       return m as RegExpExecArray;
     });
     expect(tasks.map((m) => m[1])).toEqual(['1', '2', '3', '4', '5']);
     expect(tasks.map((m) => `${m[2]} ${m[3]}`).sort()).toEqual(['parse out/x.parse', 'parse out/y.parse', 'stats out/corpus.stats', 'tokenize out/x.tok', 'tokenize out/y.tok']);
     expect(tasks.at(-1)?.[2]).toBe('stats');
-    expect(lines[5]).toMatch(/^pipe: 5 built, 0 up to date \(\d+ms\)$/);
+    expect(lines[5]).toMatch(/^pipe: 5 built, 0 up to date \([^)]+\)$/);
     expect(kinds(p.takeRuns())).toEqual(['parse', 'parse', 'stats', 'tok', 'tok']);
     expectAllOutputs();
   });
@@ -80,7 +80,7 @@ describe('pipe build', () => {
     await built();
     const r = await p.cli(['build']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^pipe: 5 up to date \(\d+ms\)\n$/);
+    expect(r.stdout).toMatch(/^pipe: 5 up to date \([^)]+\)\n$/);
     expect(r.stderr).toBe('');
     expect(p.takeRuns()).toEqual([]);
   });
@@ -131,7 +131,7 @@ describe('pipe build', () => {
             '  command: parse -m models/parse.model',
             'would run stats out/corpus.stats: upstream out/x.parse will be rebuilt',
             '  command: stats',
-            'pipe: 3 would run, 2 up to date \\(\\d+ms\\)',
+            'pipe: 3 would run, 2 up to date \\([^)]+\\)',
           ]
             .map((l) => l.replace(/[.|]/g, '\\$&'))
             .join('\n') +
@@ -152,7 +152,7 @@ describe('pipe build', () => {
     expect(p.exists('out')).toBe(false);
     expect(r.stdout).toContain('would run tokenize out/x.tok: never built\n  command: tok\n');
     expect(r.stdout).toContain('would run parse out/y.parse: upstream out/y.tok will be rebuilt; never built\n');
-    expect(r.stdout).toMatch(/\npipe: 5 would run, 0 up to date \(\d+ms\)\n$/);
+    expect(r.stdout).toMatch(/\npipe: 5 would run, 0 up to date \([^)]+\)\n$/);
   });
 
   it('with no file matching any rule input, says so and exits 0', async () => {
@@ -173,7 +173,7 @@ describe('pipe build', () => {
     setup();
     const r = await p.cli(['build', 'out/x.parse']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^\[1\/2\] tokenize out\/x\.tok \d+ms\n\[2\/2\] parse out\/x\.parse \d+ms\npipe: 2 built, 0 up to date \(\d+ms\)\n$/);
+    expect(r.stdout).toMatch(/^\[1\/2\] tokenize out\/x\.tok \S+\n\[2\/2\] parse out\/x\.parse \S+\npipe: 2 built, 0 up to date \([^)]+\)\n$/);
     expect(p.takeRuns()).toEqual(['tok ', 'parse -m models/parse.model']);
     expect(p.read('out/x.parse')).toBe(X_PARSE);
     expect(readdirSync(p.path('out')).sort()).toEqual(['x.parse', 'x.tok']);
@@ -245,7 +245,7 @@ describe('pipe build', () => {
     expect(readdirSync(elsewhere)).toEqual([]);
     const all = await cliIn(elsewhere, ['build', '--directory', p.root]);
     expect(all.code, all.stderr).toBe(0);
-    expect(all.stdout).toMatch(/\npipe: 3 built, 2 up to date \(\d+ms\)\n$/);
+    expect(all.stdout).toMatch(/\npipe: 3 built, 2 up to date \([^)]+\)\n$/);
     expectAllOutputs();
     expect(readdirSync(elsewhere)).toEqual([]);
   });
@@ -419,7 +419,7 @@ describe('pipe clean', () => {
     expect(status.stdout).toContain('tokenize      0      0        2        0');
     const b = await p.cli(['build']);
     expect(b.code).toBe(0);
-    expect(b.stdout).toMatch(/\npipe: 5 restored from cache, 0 up to date \(\d+ms\)\n$/);
+    expect(b.stdout).toMatch(/\npipe: 5 restored from cache, 0 up to date \([^)]+\)\n$/);
     expect(p.takeRuns()).toEqual([]);
     expectAllOutputs();
   });
@@ -428,7 +428,7 @@ describe('pipe clean', () => {
     await built();
     await p.cli(['clean']);
     const b = await p.cli(['build', '--no-cache']);
-    expect(b.stdout).toMatch(/\npipe: 5 built, 0 up to date \(\d+ms\)\n$/);
+    expect(b.stdout).toMatch(/\npipe: 5 built, 0 up to date \([^)]+\)\n$/);
     expect(kinds(p.takeRuns())).toEqual(['parse', 'parse', 'stats', 'tok', 'tok']);
     expectAllOutputs();
   });
@@ -465,7 +465,7 @@ describe('pipe clean', () => {
     const b = await p.cli(['build']);
     expect(b.code).toBe(0);
     expect(b.stdout).not.toContain('restored');
-    expect(b.stdout).toMatch(/\npipe: 5 built, 0 up to date \(\d+ms\)\n$/);
+    expect(b.stdout).toMatch(/\npipe: 5 built, 0 up to date \([^)]+\)\n$/);
     expect(kinds(p.takeRuns())).toEqual(['parse', 'parse', 'stats', 'tok', 'tok']);
     expectAllOutputs();
   });
@@ -478,7 +478,7 @@ describe('pipe clean', () => {
     p.write('data/x.txt', 'The  cat sat .\n');
     p.takeRuns();
     const b = await p.cli(['build']);
-    expect(b.stdout).toMatch(/\npipe: 5 restored from cache, 0 up to date \(\d+ms\)\n$/);
+    expect(b.stdout).toMatch(/\npipe: 5 restored from cache, 0 up to date \([^)]+\)\n$/);
     expect(p.takeRuns()).toEqual([]);
     expectAllOutputs();
   });

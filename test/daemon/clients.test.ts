@@ -52,15 +52,16 @@ describe('daemon clients', () => {
   it("Ctrl-C in the client cancels that build in the daemon (exit 130); the daemon keeps serving", async () => {
     const p = project(1, { 'pipeline.config.ts': slowConfig });
     expect((await dcli(p, ['status'])).code).toBe(0); // starts the daemon
-    const child = spawn(process.execPath, [CLI, 'build'], { cwd: p.root, env: p.env(daemonEnv({ SLOW_SECONDS: '30' })), stdio: ['ignore', 'pipe', 'pipe'] });
+    // The tool sleeps 300 s: far past the bound below, so "promptly" needs no clock reading.
+    const child = spawn(process.execPath, [CLI, 'build'], { cwd: p.root, env: p.env(daemonEnv({ SLOW_SECONDS: '300' })), stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    let code: number | null | undefined;
+    child.on('exit', (c) => (code = c));
     await waitFor('the slow tool to start', () => p.exists('tool.log') && p.read('tool.log').includes('slow'));
-    const t0 = Date.now();
     child.kill('SIGINT');
-    expect(await exited).toBe(130);
-    expect(Date.now() - t0).toBeLessThan(5000);
+    await waitFor('the interrupted client to exit', () => code !== undefined, 30_000);
+    expect(code).toBe(130);
     expect(p.exists('out/d0.slow')).toBe(false);
     const rec = daemonRecord(p);
     expect(alive(rec?.pid ?? -1)).toBe(true);

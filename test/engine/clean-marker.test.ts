@@ -20,7 +20,7 @@ async function build(extraEnv: Record<string, string> = {}): Promise<{ noPlan: b
 
 /** Builds until the outputs are no longer "racy" (hashed within a tick of their writing). */
 async function settle(env: Record<string, string> = {}): Promise<void> {
-  await new Promise((r) => setTimeout(r, 50));
+  await p.pastRacyWindow();
   await build(env);
 }
 

@@ -170,7 +170,7 @@ describe('incremental property', () => {
           for (const e of [undefined, ...edits]) {
             if (e !== undefined) apply(p, w, e);
             // Past the stat cache's racy window, so the clean-marker and cone paths are taken.
-            await new Promise((res) => setTimeout(res, 25));
+            await p.pastRacyWindow();
             const r = await p.build();
             expect(r.summary.ok, JSON.stringify(e)).toBe(true);
             const ran = p.takeRuns().map((l) => l.split(' ')[0] ?? '').sort();

@@ -37,20 +37,35 @@ async function watch(p: Project, args: string[] = []): Promise<Running> {
   return w;
 }
 
+let sentinelTouches = 0;
+
 /**
- * Waits for the next rebuild line, then a quiet spell, and returns the one line that did
- * something. On a loaded machine chokidar may spread one save's events over two batches;
- * the second then finds nothing to do ("up to date"), which is allowed: no stage ever runs
- * twice for one save (the tests count tool runs).
+ * Marks the end of the events so far: touches a source the test is not changing (named in
+ * none of `busy`) and waits for the rebuild line that names it, at index `from` or later.
+ * Events are handled in order, so every earlier one has then been built (no quiet-spell
+ * timing). A touch runs no tool. Returns the index of the sentinel's line.
  */
-async function exactlyOneMore(w: Running, before: number): Promise<string> {
+async function drain(w: Running, p: Project, from: number, busy: string): Promise<number> {
+  const sentinel = ['data/x.txt', 'data/y.txt'].find((f) => p.exists(f) && !busy.includes(f));
+  if (sentinel === undefined) throw new Error(`no source left to touch as a sentinel; busy: ${busy}`);
+  // In the past (a future mtime is never trusted) and new each time, so it is an event.
+  const t = new Date(Date.now() - 60_000 - ++sentinelTouches * 1000);
+  utimesSync(p.path(sentinel), t, t);
+  const found = (): number => w.rebuilds.findIndex((l, i) => i >= from && l.includes(sentinel));
+  await waitFor(() => `the rebuild line of the sentinel touch of ${sentinel}:\n${w.stdout}`, () => found() >= 0);
+  return found();
+}
+
+/**
+ * Waits for the next rebuild line, then until the events are drained, and returns the one
+ * line that did something. On a loaded machine chokidar may spread one save's events over two
+ * batches; the second then finds nothing to do ("up to date"), which is allowed: no stage ever
+ * runs twice for one save (the tests count tool runs).
+ */
+async function exactlyOneMore(w: Running, before: number, p: Project): Promise<string> {
   await w.waitForRebuilds(before + 1);
-  await waitFor('the watch to go quiet', async () => {
-    const n = w.rebuilds.length;
-    await new Promise((r) => setTimeout(r, 400));
-    return w.rebuilds.length === n;
-  });
-  const fresh = w.rebuilds.slice(before);
+  const end = await drain(w, p, before + 1, w.rebuilds[before] ?? '');
+  const fresh = w.rebuilds.slice(before, end);
   const busy = fresh.filter((l) => !/: up to date \(/.test(l));
   expect(busy.length, w.stdout).toBeLessThanOrEqual(1);
   expect(fresh.length, w.stdout).toBeLessThanOrEqual(2);
@@ -71,7 +86,7 @@ describe('pipe watch', () => {
       renameSync(p.path('data/x.txt'), p.path('data/x.txt~'));
       writeFileSync(p.path('data/x.txt'), `${text}\n`);
       rmSync(p.path('data/x.txt~'));
-      const line = await exactlyOneMore(w, before);
+      const line = await exactlyOneMore(w, before, p);
       expect(line, `save ${i}`).toContain('data/x.txt changed: built out/x.tok, out/x.parse, out/corpus.stats');
       expect(p.read('out/x.parse')).toBe(`v1|${text.split(' ').length}|${text}\n`);
       const runs = p.takeRuns();
@@ -88,7 +103,7 @@ describe('pipe watch', () => {
     renameSync(p.path('data/x.txt'), p.path('data/x.txt___jb_old___'));
     renameSync(p.path('data/x.txt___jb_tmp___'), p.path('data/x.txt'));
     rmSync(p.path('data/x.txt___jb_old___'));
-    expect(await exactlyOneMore(w, before)).toContain('data/x.txt changed: built');
+    expect(await exactlyOneMore(w, before, p)).toContain('data/x.txt changed: built');
     expect(p.read('out/x.parse')).toBe('v1|4|JetBrains wrote this .\n');
     expect(runsOf(p.takeRuns(), 'tok')).toBe(1);
 
@@ -96,13 +111,13 @@ describe('pipe watch', () => {
     const fd = openSync(p.path('data/y.txt'), 'w'); // truncate...
     writeSync(fd, 'VS Code saved this .\n'); // ...then write
     closeSync(fd);
-    expect(await exactlyOneMore(w, before)).toContain('data/y.txt changed: built');
+    expect(await exactlyOneMore(w, before, p)).toContain('data/y.txt changed: built');
     expect(p.read('out/y.parse')).toBe('v1|5|VS Code saved this .\n');
     expect(runsOf(p.takeRuns(), 'tok')).toBe(1);
 
     before = w.rebuilds.length;
     execFileSync('sed', ['-i', 's/saved/edited/', p.path('data/y.txt')]);
-    expect(await exactlyOneMore(w, before)).toContain('data/y.txt changed: built');
+    expect(await exactlyOneMore(w, before, p)).toContain('data/y.txt changed: built');
     expect(p.read('out/y.parse')).toBe('v1|5|VS Code edited this .\n');
     expect(runsOf(p.takeRuns(), 'tok')).toBe(1);
   });
@@ -113,10 +128,10 @@ describe('pipe watch', () => {
     const before = w.rebuilds.length;
     const later = new Date(Date.now() + 5000);
     utimesSync(p.path('data/x.txt'), later, later);
-    expect(await exactlyOneMore(w, before)).toMatch(/data\/x\.txt changed: up to date/);
+    expect(await exactlyOneMore(w, before, p)).toMatch(/data\/x\.txt changed: up to date/);
     const second = w.rebuilds.length;
     writeFileSync(p.path('data/y.txt'), 'A dog barked .\n');
-    expect(await exactlyOneMore(w, second)).toMatch(/data\/y\.txt changed: up to date/);
+    expect(await exactlyOneMore(w, second, p)).toMatch(/data\/y\.txt changed: up to date/);
     expect(p.takeRuns()).toEqual([]);
   });
 
@@ -128,17 +143,13 @@ describe('pipe watch', () => {
     writeFileSync(p.path('data/x.txt'), 'The cat slept .\n');
     const parsed = ['v1|4|The cat slept .\n', 'v1|4|A dog barked .\n', ...Array.from({ length: 300 }, (_, i) => `v1|4|Burst document ${i} .\n`)].join('');
     const stats = `lines 302 bytes ${Buffer.byteLength(parsed)}\n`;
-    // Done when the gather output counts every document (it is written last) and the watch is quiet.
-    await waitFor(() => `the burst to be built:\n${w.stdout}`, async () => {
-      if (!p.exists('out/corpus.stats') || p.read('out/corpus.stats') !== stats) return false;
-      const n = w.rebuilds.length;
-      await new Promise((r) => setTimeout(r, 500));
-      return w.rebuilds.length === n;
-    }, 90_000);
+    // Done when the gather output counts every document (it is written last) and the events are drained.
+    await waitFor(() => `the burst to be built:\n${w.stdout}`, () => p.exists('out/corpus.stats') && p.read('out/corpus.stats') === stats, 90_000);
+    const end = await drain(w, p, w.rebuilds.length, 'data/x.txt');
     const missing = Array.from({ length: 300 }, (_, i) => `out/b${i}.parse`).filter((o) => !p.exists(o));
     expect(missing, w.stdout).toEqual([]);
     expect(p.read('out/x.parse')).toBe('v1|4|The cat slept .\n');
-    const rebuilds = w.rebuilds.length - before;
+    const rebuilds = end - before;
     expect(rebuilds).toBeGreaterThanOrEqual(1);
     expect(rebuilds).toBeLessThanOrEqual(6);
     for (let i = 0; i < 300; i += 37) expect(p.read(`out/b${i}.parse`)).toBe(`v1|4|Burst document ${i} .\n`);
@@ -147,21 +158,21 @@ describe('pipe watch', () => {
     const runs = p.takeRuns();
     expect(runsOf(runs, 'tok')).toBeGreaterThanOrEqual(301);
     expect(runsOf(runs, 'tok')).toBeLessThanOrEqual(311);
-  });
+  }, 120_000); // the wait above is bounded at 90 s: the test's own bound must be longer
 
   it('the config edited while watching: reloaded, and what it changes is rebuilt', async () => {
     const p = project();
     const w = await watch(p);
     const before = w.rebuilds.length;
     p.write('pipeline.config.ts', pmbConfig({ tokArgs: ['-m', 'models/parse.model'] }));
-    const line = await exactlyOneMore(w, before);
+    const line = await exactlyOneMore(w, before, p);
     expect(line).toContain('pipeline.config.ts changed');
     expect(p.read('out/x.tok')).toBe('v1The cat sat .\n');
     expect(runsOf(p.takeRuns(), 'tok')).toBe(2);
     // The new pipeline's sources are watched too.
     const second = w.rebuilds.length;
     writeFileSync(p.path('data/x.txt'), 'The cat hid .\n');
-    expect(await exactlyOneMore(w, second)).toContain('data/x.txt changed: built');
+    expect(await exactlyOneMore(w, second, p)).toContain('data/x.txt changed: built');
     expect(p.read('out/x.tok')).toBe('v1The cat hid .\n');
   });
 
@@ -171,7 +182,7 @@ describe('pipe watch', () => {
     expect(w.stdout).toContain('pipe: watching data/, models/');
     const before = w.rebuilds.length;
     p.write('models/parse.model', 'v2\n');
-    expect(await exactlyOneMore(w, before)).toContain('models/parse.model changed: built');
+    expect(await exactlyOneMore(w, before, p)).toContain('models/parse.model changed: built');
     expect(p.read('out/x.parse')).toBe('v2|4|The cat sat .\n');
     const runs = p.takeRuns();
     expect([runsOf(runs, 'tok'), runsOf(runs, 'parse')]).toEqual([0, 2]);
@@ -186,12 +197,12 @@ describe('pipe watch', () => {
     expect(w.stderr).toContain('invalid config');
     let before = w.rebuilds.length;
     p.write('pipeline.config.ts', pmbConfig());
-    const line = await exactlyOneMore(w, before);
+    const line = await exactlyOneMore(w, before, p);
     expect(line).toContain('pipeline.config.ts changed: built');
     expect(p.read('out/x.parse')).toBe('v1|4|The cat sat .\n');
     before = w.rebuilds.length;
     writeFileSync(p.path('data/y.txt'), 'A cat barked .\n');
-    expect(await exactlyOneMore(w, before)).toContain('data/y.txt changed: built');
+    expect(await exactlyOneMore(w, before, p)).toContain('data/y.txt changed: built');
   });
 
   it('a failing stage is reported, not retried while its input is unchanged, and fixed by the next save', async () => {
@@ -207,7 +218,7 @@ describe('pipe watch', () => {
     const w = await watch(p);
     let before = w.rebuilds.length;
     writeFileSync(p.path('data/x.txt'), 'a BAD document\n');
-    let line = await exactlyOneMore(w, before);
+    let line = await exactlyOneMore(w, before, p);
     expect(line).toContain('1 FAILED');
     expect(w.stdout).toContain('FAILED check out/x.ok: exited with status 4');
     expect(w.stdout).toContain('refusing a document that contains BAD');
@@ -216,7 +227,7 @@ describe('pipe watch', () => {
     // Another file's save: the failing stage is left alone (its input did not change).
     before = w.rebuilds.length;
     writeFileSync(p.path('data/y.txt'), 'another fine document\n');
-    line = await exactlyOneMore(w, before);
+    line = await exactlyOneMore(w, before, p);
     expect(line).toContain('built out/y.ok, out/y.n');
     expect(line).toContain('1 failing stage(s) not retried');
     expect(p.takeRuns()).toEqual(['badword ']);
@@ -224,7 +235,7 @@ describe('pipe watch', () => {
     // Fixing it builds it.
     before = w.rebuilds.length;
     writeFileSync(p.path('data/x.txt'), 'a good document\n');
-    line = await exactlyOneMore(w, before);
+    line = await exactlyOneMore(w, before, p);
     expect(line).toContain('built out/x.ok, out/x.n');
     expect(line).not.toContain('FAILED');
     expect(p.read('out/x.ok')).toBe('a good document\n');
@@ -235,7 +246,7 @@ describe('pipe watch', () => {
     const w = await watch(p, ['--prune']);
     const before = w.rebuilds.length;
     rmSync(p.path('data/y.txt'));
-    const line = await exactlyOneMore(w, before);
+    const line = await exactlyOneMore(w, before, p);
     expect(line).toContain('data/y.txt deleted');
     expect(line).toContain('pruned out/y.parse, out/y.tok');
     expect(p.exists('out/y.tok')).toBe(false);
