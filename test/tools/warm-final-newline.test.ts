@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WarmToolSpec } from '../../src/tools/warm-pool.js';
-import { Rig, bytes, text } from '../fixtures/warm/rig.js';
+import { Rig, bytes, text, PROPERTY_TIMEOUT_MS } from '../fixtures/warm/rig.js';
 
 let rig: Rig;
 beforeEach(() => {
@@ -41,11 +41,11 @@ describe('final newline', () => {
 
   it('tr matches cold runs for arbitrary documents, with and without a final newline (property)', async () => {
     await sameAsCold(trUpper(), 25);
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('a tool that always ends its lines keeps the newline, as its cold run prints it (property)', async () => {
     await sameAsCold(rig.spec('upper_lines.py'), 10);
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('the sentinel framing restores the final newline the same way', async () => {
     await sameAsCold(trUpper({ framing: { kind: 'sentinel' } }), 15);

@@ -2,7 +2,7 @@
 
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Rig, bytes, text } from '../fixtures/warm/rig.js';
+import { Rig, bytes, text, PROPERTY_TIMEOUT_MS } from '../fixtures/warm/rig.js';
 import type { WarmToolSpec } from '../../src/tools/warm-pool.js';
 
 let rig: Rig;
@@ -56,7 +56,7 @@ describe('lines framing', () => {
   it('matches a cold run for arbitrary documents (property)', async () => {
     await propertySameAsCold(rig.spec('upper_lines.py'), ['a', 'b', ' ', 'é', '\t', 'Z'], 8);
     expect(rig.starts()).toHaveLength(2); // the instance, and one cold probe of how it ends an unterminated line
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('streams a 5 MB document through without deadlocking on the pipe buffers', async () => {
     const spec = rig.spec('upper_lines.py');
@@ -113,7 +113,7 @@ describe('terminated framing', () => {
 
   it('matches a cold run for arbitrary block documents (property)', async () => {
     await propertySameAsCold(rig.spec('blocks.py', { framing: blankLines }), ['a', 'b', ' ', 'ß'], 10);
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('streams a 5 MB document of blocks', async () => {
     const spec = rig.spec('blocks.py', { framing: blankLines });

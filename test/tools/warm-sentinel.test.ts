@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WarmToolSpec } from '../../src/tools/warm-pool.js';
-import { Rig, bytes, text } from '../fixtures/warm/rig.js';
+import { Rig, bytes, text, PROPERTY_TIMEOUT_MS } from '../fixtures/warm/rig.js';
 
 let rig: Rig;
 beforeEach(() => {
@@ -57,7 +57,7 @@ describe('sentinel framing with fixture tools', () => {
       }),
       { numRuns: 10 },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('under lines framing the same tool fails clearly instead of misaligning', async () => {
     const spec = rig.spec('skip_blank.py', { timeoutMs: 1000 });
