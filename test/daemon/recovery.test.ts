@@ -2,7 +2,8 @@
 // re-created under a running daemon (its socket must not be removed by the old daemon), a
 // socket file deleted under a live daemon, and a daemon that accepts but never answers
 // (SIGSTOP) are all recovered by the next client, with a message.
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pmbConfig, Project } from '../rig.js';
 import { alive, daemonRecord, dcli, disposeWithDaemon, waitFor } from './daemon-rig.js';
@@ -134,6 +135,24 @@ describe('daemon recovery', () => {
       expect(p.exists('out/z.parse')).toBe(true);
       expect(alive(daemonRecord(p)?.pid ?? -1)).toBe(true);
     });
+  });
+
+  it('never signals a process the records name that is not that pipe daemon (pid reused, or another start)', async () => {
+    const p = project();
+    const stranger = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const pid = stranger.pid ?? -1;
+      mkdirSync(p.path('.pipe'), { recursive: true });
+      writeFileSync(p.path('.pipe/state.owner'), JSON.stringify({ pid, state: 'serving', start: '1', socket: p.path('.pipe/daemon.sock') }));
+      writeFileSync(p.path('.pipe/daemon.json'), JSON.stringify({ pid, socket: p.path('.pipe/daemon.sock'), version: '0', protocol: 1, root: p.root, config: null, startedAt: '' }));
+      const r = await dcli(p, ['build'], FAST);
+      expect(r.code, r.stderr).toBe(0);
+      expect((await dcli(p, ['stop'], FAST)).code).toBe(0);
+      expect(alive(pid)).toBe(true);
+      expect(r.stderr).not.toContain(`pid ${pid}`);
+    } finally {
+      stranger.kill('SIGKILL');
+    }
   });
 
   it('a daemon whose project directory was removed exits and does not re-create it', async () => {
