@@ -43,10 +43,9 @@ function parseArgs(argv) {
   }
   o.seed ??= String(Math.floor(Math.random() * 2 ** 31));
   if (!(o.profile in PROFILES)) usage(`--profile must be one of ${Object.keys(PROFILES).join(', ')}, not '${o.profile}'`);
-  o.steps ??= String(o.profile === 'ci' ? Object.values(PROFILES.ci.deck).reduce((s, n) => s + n, 0) : 40);
-  for (const k of ['seed', 'steps', 'boundMs']) if (!/^\d+$/.test(o[k])) usage(`--${k === 'boundMs' ? 'bound-ms' : k} must be a whole number, not '${o[k]}'`);
+  for (const k of ['seed', 'steps', 'boundMs']) if (o[k] !== undefined && !/^\d+$/.test(o[k])) usage(`--${k === 'boundMs' ? 'bound-ms' : k} must be a whole number, not '${o[k]}'`);
   for (const op of o.without) if (!OPS.includes(op)) usage(`--without: no operation '${op}' (there are ${OPS.join(', ')})`);
-  return { ...o, seed: Number(o.seed), steps: Number(o.steps), boundMs: Number(o.boundMs) };
+  return { ...o, seed: Number(o.seed), steps: o.steps === undefined ? undefined : Number(o.steps), boundMs: Number(o.boundMs) };
 }
 
 function usage(problem) {
@@ -58,8 +57,6 @@ async function main() {
   const began = Date.now();
   const o = parseArgs(process.argv.slice(2));
   if (!existsSync(CLI)) usage(`${CLI} does not exist: run \`npm run build\` first`);
-  const replay = `node scripts/soak.mjs --seed ${o.seed} --steps ${o.steps} --profile ${o.profile}${o.boundMs !== 60_000 ? ` --bound-ms ${o.boundMs}` : ''}${o.without.length > 0 ? ` --without ${o.without.join(',')}` : ''}`;
-  if (!o.selfCheck) process.stdout.write(`soak: seed ${o.seed}, ${o.steps} steps, profile ${o.profile} (replay: ${replay})\n`);
 
   const work = realpathSync(mkdtempSync(join(tmpdir(), 'docpipe-soak-')));
   const root = join(work, 'project');
@@ -68,6 +65,10 @@ async function main() {
   for (const k of ['CI', 'PIPE_NO_DAEMON', 'PIPE_DAEMON_STAT_ALL', 'DOCPIPE_TIMINGS']) delete env[k];
   const rng = new Rng(o.seed);
   const schedule = new Schedule(rng, o.profile, o.without);
+  // The ci profile's natural length is one deck: every operation at least once.
+  o.steps ??= schedule.deckSize ?? 40;
+  const replay = `node scripts/soak.mjs --seed ${o.seed} --steps ${o.steps} --profile ${o.profile}${o.boundMs !== 60_000 ? ` --bound-ms ${o.boundMs}` : ''}${o.without.length > 0 ? ` --without ${o.without.join(',')}` : ''}`;
+  if (!o.selfCheck) process.stdout.write(`soak: seed ${o.seed}, ${o.steps} steps, profile ${o.profile} (replay: ${replay})\n`);
   if (schedule.deckSize !== undefined && !o.selfCheck) process.stdout.write(`soak: first deck: ${schedule.upcoming.join(' ')}\n`);
   const common = { cli: CLI, slowFlag: join(work, 'slow'), env, boundMs: o.boundMs };
   const soak = new Soak({ ...common, rng, root, log: join(work, 'runs.log') });

@@ -1,6 +1,7 @@
 // The soak's temp project: its pipeline (a pattern rule, a chain through a warm tool, a
 // gather rule), its tools (small scripts that append one line per run to the run log), and
 // the documents it holds, written from an in-memory model so a clean copy can be made.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -35,7 +36,7 @@ tr -s ' \\t' '  ' < "$tmp" | sed -e 's/^ *//' -e 's/ *$//' | awk -v d="$1" '{ pr
 rm -f "$tmp"
 `,
     // Warm, one line in, one line out; logs every record it serves.
-    'bin/upper': `#!/usr/bin/env python3
+    'bin/upper': `#!${python()}
 import sys
 log = open('${log}', 'ab', buffering=0)
 while True:
@@ -65,6 +66,14 @@ sha256sum < "$tmp" | cut -c1-64
 rm -f "$tmp"
 `,
   };
+}
+
+let interpreter;
+
+/** The python3 on PATH, resolved once: a version manager's shim (pyenv) costs a shell per start. */
+function python() {
+  interpreter ??= execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+  return interpreter;
 }
 
 /** Writes a whole project (config, tools, sources) at `root`, which must not exist. */

@@ -2,7 +2,7 @@
 // shuffle of a fixed deck, so a short run still covers every operation once or more.
 export const PROFILES = {
   full: { weights: { edit: 3, wsedit: 2, touch: 2, add: 1, delete: 1, revert: 1, build: 4, build_nodaemon: 2, concurrent: 2, recreate: 1, kill_client: 1, kill_daemon: 1, sigstop: 1, stop: 1 } },
-  ci: { deck: { edit: 2, wsedit: 1, touch: 1, add: 1, delete: 1, revert: 1, build: 4, build_nodaemon: 1, concurrent: 1, recreate: 1, kill_client: 1, kill_daemon: 1, sigstop: 1, stop: 1 } },
+  ci: { deck: { edit: 1, wsedit: 1, touch: 1, add: 1, delete: 1, revert: 1, build: 3, build_nodaemon: 1, concurrent: 1, recreate: 1, kill_client: 1, kill_daemon: 1, sigstop: 1, stop: 1 } },
 };
 
 export const OPS = Object.keys(PROFILES.full.weights);

@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '../daemon/daemon-rig.js';
 import { REPO } from '../rig.js';
 
-/** The soak's fixed CI seed: its first deck re-creates the project early, with builds after it. */
-const SEED = '5';
+/** The CI seed: its deck re-creates the directory under a running daemon (the paused variant) midway and stops a daemon with SIGSTOP near the end. */
+const SEED = '9';
 
 function soak(args: string[], boundMs: number): Promise<{ code: number | null; output: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env };
