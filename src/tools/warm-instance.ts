@@ -6,14 +6,13 @@
 // warm-process.ts; the pool (warm-pool.ts) decides which instance gets which document, and
 // an instance only reports back through its hooks.
 
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Result } from '../util/result.js';
 import { err, ok, unreachable } from '../util/result.js';
 import type { LineMatcher, PreparedInput } from './record-framing.js';
 import { showBytes, timeoutHint } from './warm-failure.js';
 import { JsonChannel } from './warm-json-channel.js';
-import { ToolProcess } from './warm-process.js';
+import { readRss, ToolProcess } from './warm-process.js';
 import { RecordsChannel, type ChannelStep } from './warm-records-channel.js';
 import type { InstanceState, StopReason, WarmEvent, WarmFailure, WarmInstanceInfo, WarmToolSpec } from './warm-types.js';
 import { Watchdog } from './warm-watchdog.js';
@@ -462,17 +461,5 @@ export class WarmInstance {
   #clearTimers(): void {
     this.#watchdog.clear();
     this.#clearIdleTimer();
-  }
-}
-
-/** Resident set size from /proc (Linux); null elsewhere or once the process is gone. */
-export function readRss(pid: number): number | null {
-  if (pid <= 0) return null;
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-    return match?.[1] === undefined ? null : Number(match[1]) * 1024;
-  } catch {
-    return null;
   }
 }

@@ -3,7 +3,7 @@
 // only while it works.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { NoSink, StderrSink } from './warm-stderr.js';
 import type { WarmToolSpec } from './warm-types.js';
@@ -182,4 +182,16 @@ function spawnMessage(message: string, spec: WarmToolSpec): string {
   // Node reports a missing cwd as the executable's ENOENT; say which it is.
   const cause = existsSync(spec.cwd) ? '' : ` (the working directory ${JSON.stringify(spec.cwd)} does not exist)`;
   return `could not start ${JSON.stringify(spec.argv[0])} in ${JSON.stringify(spec.cwd)}: ${message}${cause}`;
+}
+
+/** Resident set size from /proc (Linux); null elsewhere or once the process is gone. */
+export function readRss(pid: number): number | null {
+  if (pid <= 0) return null;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return match?.[1] === undefined ? null : Number(match[1]) * 1024;
+  } catch {
+    return null;
+  }
 }

@@ -40,15 +40,15 @@ export class RecordsChannel<J> {
   constructor(framing: RecordsFraming, prelude: number, outputMatcher: LineMatcher | null, marker: Buffer | null, markerText: string, write: (...parts: Uint8Array[]) => void) {
     this.#sentinel = framing.kind === 'sentinel';
     this.#scanner = framing.kind === 'sentinel' ? new LineScanner() : scannerFor(framing, outputMatcher);
-    this.#startup = new StartupReader(prelude, this.#scanner, marker === null ? 'none' : this.#sentinel ? 'repeated' : 'one-record', markerText);
+    this.#startup = new StartupReader(prelude, this.#scanner, marker === null ? 'none' : this.#sentinel ? 'repeated' : 'two-records', markerText);
     this.#marker = marker;
     this.#write = write;
   }
 
-  /** Writes what the start-up needs: the marker once, or twice for the sentinel framing. */
+  /** Writes the marker twice: two equal answers tell where an answer ends and that it is stable. */
   start(): void {
     const marker = this.#marker;
-    if (marker !== null) this.#write(...(this.#sentinel ? [marker, marker] : [marker]));
+    if (marker !== null) this.#write(marker, marker);
   }
 
   /** Ready without reading anything: no prelude and no marker to learn. */

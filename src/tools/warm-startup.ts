@@ -5,8 +5,11 @@ import type { RecordScanner } from './record-framing.js';
 import { splitRepeated } from './sentinel.js';
 import { showBytes } from './warm-failure.js';
 
-/** How the marker's answer is learned: none; one output record; or two copies of an unknown shape. */
-export type MarkerLearning = 'none' | 'one-record' | 'repeated';
+/**
+ * How the marker's answer is learned, from the marker written twice: not at all; as two
+ * equal output records (lines, terminated); or as two equal answers of unknown shape (sentinel).
+ */
+export type MarkerLearning = 'none' | 'two-records' | 'repeated';
 
 /** The most start-up output read while looking for the repeated marker answer. */
 const LEARN_LIMIT = 1024 * 1024;
@@ -28,6 +31,7 @@ export class StartupReader {
   #prelude: Buffer | null = null;
   #markerChunks: Buffer[] = [];
   #markerBytes = 0;
+  #firstAnswer: Buffer | null = null;
 
   constructor(prelude: number, scanner: RecordScanner, learning: MarkerLearning, markerText: string) {
     this.#preludeLeft = prelude;
@@ -66,27 +70,41 @@ export class StartupReader {
       case 'none':
         if (pos === chunk.length) return { kind: 'ready', prelude: this.#prelude, marker: null };
         return this.#failed(`wrote more than its prelude of ${this.#preludeCount} record(s) before any record was sent: ${showBytes(chunk.subarray(pos))}`);
-      case 'one-record':
-        return this.#oneRecord(chunk, pos);
+      case 'two-records':
+        return this.#twoRecords(chunk, pos);
       case 'repeated':
         return this.#repeated(chunk, pos);
     }
   }
 
-  #oneRecord(chunk: Buffer, pos: number): StartupStep {
-    if (pos === chunk.length) return { kind: 'more' };
-    const found = this.#scanner.scan(chunk, pos, 1);
-    const end = found === 1 ? this.#scanner.end : chunk.length;
-    this.#markerChunks.push(chunk.subarray(pos, end));
-    if (found === 0) return { kind: 'more' };
-    this.progress++;
-    if (end < chunk.length) {
-      return this.#failed(
-        `answered the verifier record ${JSON.stringify(this.#markerText)} with more than one record: after ` +
-          `${showBytes(Buffer.concat(this.#markerChunks))} it wrote ${showBytes(chunk.subarray(end))}`,
-      );
+  /** The verifier was written twice: two records, which must be the same answer. */
+  #twoRecords(chunk: Buffer, pos: number): StartupStep {
+    while (pos < chunk.length) {
+      const found = this.#scanner.scan(chunk, pos, 1);
+      const end = found === 1 ? this.#scanner.end : chunk.length;
+      this.#markerChunks.push(chunk.subarray(pos, end));
+      pos = end;
+      if (found === 0) return { kind: 'more' };
+      this.progress++;
+      const record = Buffer.concat(this.#markerChunks);
+      this.#markerChunks = [];
+      if (this.#firstAnswer === null) {
+        this.#firstAnswer = record;
+        continue;
+      }
+      if (!record.equals(this.#firstAnswer)) {
+        return this.#failed(
+          `answered the verifier record ${JSON.stringify(this.#markerText)}, written twice, with ${showBytes(this.#firstAnswer)} ` +
+            `and then ${showBytes(record)}: either it printed more than its prelude of ${this.#preludeCount} record(s), or its ` +
+            'answer to a record depends on the records before it (then set warm: { sentinel: false })',
+        );
+      }
+      if (pos < chunk.length) {
+        return this.#failed(`wrote more than its prelude and its answers to the verifier record: ${showBytes(chunk.subarray(pos))}`);
+      }
+      return { kind: 'ready', prelude: this.#prelude, marker: record };
     }
-    return { kind: 'ready', prelude: this.#prelude, marker: Buffer.concat(this.#markerChunks) };
+    return { kind: 'more' };
   }
 
   #repeated(chunk: Buffer, pos: number): StartupStep {

@@ -51,4 +51,17 @@ describe('verifier record', () => {
     const good = await pool.process(spec, bytes('d\n'));
     expect(good.ok && text(good.value)).toBe('D\n');
   });
+
+  it('a tool whose answer depends on earlier lines is refused at start-up, naming the way out', async () => {
+    const pool = rig.pool();
+    const result = await pool.process(rig.spec('numbered.py'), bytes('a\n'));
+    if (result.ok || result.error.reason !== 'protocol-error') throw new Error(JSON.stringify(result));
+    expect(result.error.record).toBe(0);
+    expect(result.error.detail).toContain('"1: docpipesentinel\\n"');
+    expect(result.error.detail).toContain('sentinel: false');
+
+    const unverified = rig.spec('numbered.py', { framing: { kind: 'lines', sentinel: null } });
+    const served = await pool.process(unverified, bytes('a\nb\n'));
+    expect(served.ok && text(served.value)).toBe('1: a\n2: b\n');
+  });
 });

@@ -25,7 +25,7 @@ describe('crash', () => {
     if (crashed.error.reason !== 'tool-crashed') return;
     const tail = crashed.error.stderrTail.split('\n');
     expect(tail).toHaveLength(20); // the last 20 of 31 lines
-    expect(tail.at(-1)).toBe('fatal: cannot handle record 4'); // the tool's own count includes the start-up verifier line
+    expect(tail.at(-1)).toBe('fatal: cannot handle record 5'); // the tool's own count includes the two start-up verifier lines
 
     const next = await pool.process(spec, bytes('e\n'));
     expect(next.ok && text(next.value)).toBe('E\n');
