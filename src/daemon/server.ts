@@ -20,7 +20,7 @@ import type { Session } from '../engine/session.js';
 import { WarmPool } from '../tools/warm-pool.js';
 import { ok, type Result } from '../util/result.js';
 import { VERSION } from '../version.js';
-import { WatchLoop, type WatchHost } from '../watch/watch-loop.js';
+import type { WatchHost, WatchLoop } from '../watch/watch-loop.js';
 import { boot, type Booted } from './boot.js';
 import { ChangeTracker, settle } from './change-tracker.js';
 import { Connection } from './connection.js';
@@ -38,7 +38,8 @@ import { removeOwnOwner, writeOwner } from './owner.js';
 import { readRecord, type DaemonPaths } from './paths.js';
 import { welcome } from './handshake.js';
 import { PROTOCOL } from './protocol.js';
-import { serveBuild, serveStatus, serveWhy, jobTitle } from './requests.js';
+import { jobTitle, serveBuild, serveStatus, serveWhy } from './requests.js';
+import { serveWatch } from './serve-watch.js';
 import { PipelineLoader } from './pipeline-loader.js';
 import type { DaemonStartFailure } from './start-failure.js';
 
@@ -243,25 +244,7 @@ export class Daemon implements WatchHost {
 
   #watch(c: Connection, m: WatchMessage): void {
     const controller = this.#claim(c);
-    if (controller === undefined) return;
-    c.watching = true;
-    const loop = new WatchLoop(this, { paths: m.paths, prune: m.prune, jobs: m.jobs, env: m.env }, c.io);
-    this.#watches.add(loop);
-    this.#o.log(`watch started (${m.paths.length > 0 ? m.paths.join(', ') : 'source directories'})`);
-    controller.signal.addEventListener('abort', () => void loop.close(), { once: true });
-    void loop.run().then(
-      () => {
-        this.#watches.delete(loop);
-        this.#o.log('watch ended');
-        c.finish(controller.signal.aborted ? 130 : 0);
-      },
-      (e: unknown) => {
-        this.#watches.delete(loop);
-        this.#o.log(`watch failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-        c.io.err(`pipe: watch failed in the daemon: ${e instanceof Error ? e.message : String(e)} (see ${this.paths.log})\n`);
-        c.finish(1);
-      },
-    );
+    if (controller !== undefined) serveWatch(this, c, m, controller, this.#watches, this.#o.log, this.paths.log);
   }
 
   // ---- connections ---------------------------------------------------------------------------
