@@ -289,21 +289,19 @@ export class Daemon implements WatchHost {
     this.#server.close();
     // Touch files only where .pipe/ is still the one this daemon started in.
     const ours = (): boolean => how !== 'orphaned' && fileId(this.paths.pipeDir) === this.#pipeDirId;
-    if (ours()) {
+    if (ours()) this.#tidy(() => {
       removeIfSame(this.paths.socket, this.#socketId);
       writeOwner(this.paths.pipeDir, this.paths.socket, how === 'drain' ? 'draining' : 'stopping');
-    }
+    });
     for (const c of this.#connections) if (how !== 'drain' || c.watching) c.controller?.abort();
     await this.#settleJobs(how === 'drain' ? DRAIN_LIMIT_MS : CANCEL_LIMIT_MS);
     for (const c of this.#connections) c.socket.destroy();
-    if (ours()) {
-      if (readRecord(this.paths.record)?.pid === process.pid) rmSync(this.paths.record, { force: true });
-    }
+    if (ours()) this.#tidy(() => readRecord(this.paths.record)?.pid === process.pid && rmSync(this.paths.record, { force: true }));
     this.#tracker.close();
     await this.pool.close();
     if (ours()) {
       // Before releasing the store: a successor takes the store first, then writes its own.
-      removeOwnOwner(this.paths.pipeDir);
+      this.#tidy(() => removeOwnOwner(this.paths.pipeDir));
       try {
         await this.session.close();
       } catch (e) {
@@ -312,6 +310,15 @@ export class Daemon implements WatchHost {
     } else this.#o.log('not closing the state store: its directory is gone or belongs to another daemon now');
     this.#state = 'stopped';
     this.#o.log('stopped');
+  }
+
+  /** File bookkeeping while stopping: a project removed meanwhile must not stop the stop. */
+  #tidy(fn: () => unknown): void {
+    try {
+      fn();
+    } catch (e) {
+      this.#o.log(`while stopping: ${(e as Error).message}`);
+    }
   }
 
   /** Waits (at most `ms`) until no job is queued or running and every connection has its answer. */
