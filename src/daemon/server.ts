@@ -20,7 +20,7 @@ import type { Session } from '../engine/session.js';
 import { WarmPool } from '../tools/warm-pool.js';
 import { ok, type Result } from '../util/result.js';
 import { VERSION } from '../version.js';
-import { WatchLoop, type WatchHost } from '../watch/watch-loop.js';
+import type { WatchHost, WatchLoop } from '../watch/watch-loop.js';
 import { boot, type Booted } from './boot.js';
 import { ChangeTracker, settle } from './change-tracker.js';
 import { Connection } from './connection.js';
@@ -38,7 +38,8 @@ import { removeOwnOwner, writeOwner } from './owner.js';
 import { readRecord, type DaemonPaths } from './paths.js';
 import { welcome } from './handshake.js';
 import { PROTOCOL } from './protocol.js';
-import { serveBuild, serveStatus, serveWhy, jobTitle } from './requests.js';
+import { jobTitle, serveBuild, serveStatus, serveWhy } from './requests.js';
+import { serveWatch } from './serve-watch.js';
 import { PipelineLoader } from './pipeline-loader.js';
 import type { DaemonStartFailure } from './start-failure.js';
 
@@ -243,25 +244,7 @@ export class Daemon implements WatchHost {
 
   #watch(c: Connection, m: WatchMessage): void {
     const controller = this.#claim(c);
-    if (controller === undefined) return;
-    c.watching = true;
-    const loop = new WatchLoop(this, { paths: m.paths, prune: m.prune, jobs: m.jobs, env: m.env }, c.io);
-    this.#watches.add(loop);
-    this.#o.log(`watch started (${m.paths.length > 0 ? m.paths.join(', ') : 'source directories'})`);
-    controller.signal.addEventListener('abort', () => void loop.close(), { once: true });
-    void loop.run().then(
-      () => {
-        this.#watches.delete(loop);
-        this.#o.log('watch ended');
-        c.finish(controller.signal.aborted ? 130 : 0);
-      },
-      (e: unknown) => {
-        this.#watches.delete(loop);
-        this.#o.log(`watch failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-        c.io.err(`pipe: watch failed in the daemon: ${e instanceof Error ? e.message : String(e)} (see ${this.paths.log})\n`);
-        c.finish(1);
-      },
-    );
+    if (controller !== undefined) serveWatch(this, c, m, controller, this.#watches, this.#o.log, this.paths.log);
   }
 
   // ---- connections ---------------------------------------------------------------------------
@@ -306,21 +289,19 @@ export class Daemon implements WatchHost {
     this.#server.close();
     // Touch files only where .pipe/ is still the one this daemon started in.
     const ours = (): boolean => how !== 'orphaned' && fileId(this.paths.pipeDir) === this.#pipeDirId;
-    if (ours()) {
+    if (ours()) this.#tidy(() => {
       removeIfSame(this.paths.socket, this.#socketId);
       writeOwner(this.paths.pipeDir, this.paths.socket, how === 'drain' ? 'draining' : 'stopping');
-    }
+    });
     for (const c of this.#connections) if (how !== 'drain' || c.watching) c.controller?.abort();
     await this.#settleJobs(how === 'drain' ? DRAIN_LIMIT_MS : CANCEL_LIMIT_MS);
     for (const c of this.#connections) c.socket.destroy();
-    if (ours()) {
-      if (readRecord(this.paths.record)?.pid === process.pid) rmSync(this.paths.record, { force: true });
-    }
+    if (ours()) this.#tidy(() => readRecord(this.paths.record)?.pid === process.pid && rmSync(this.paths.record, { force: true }));
     this.#tracker.close();
     await this.pool.close();
     if (ours()) {
       // Before releasing the store: a successor takes the store first, then writes its own.
-      removeOwnOwner(this.paths.pipeDir);
+      this.#tidy(() => removeOwnOwner(this.paths.pipeDir));
       try {
         await this.session.close();
       } catch (e) {
@@ -329,6 +310,15 @@ export class Daemon implements WatchHost {
     } else this.#o.log('not closing the state store: its directory is gone or belongs to another daemon now');
     this.#state = 'stopped';
     this.#o.log('stopped');
+  }
+
+  /** File bookkeeping while stopping: a project removed meanwhile must not stop the stop. */
+  #tidy(fn: () => unknown): void {
+    try {
+      fn();
+    } catch (e) {
+      this.#o.log(`while stopping: ${(e as Error).message}`);
+    }
   }
 
   /** Waits (at most `ms`) until no job is queued or running and every connection has its answer. */
