@@ -8,6 +8,7 @@ import { executeBuild } from '../src/commands/build.js';
 import type { BuildEvent } from '../src/engine/events.js';
 import type { BuildSummary } from '../src/engine/scheduler.js';
 import { Session } from '../src/engine/session.js';
+import { RACY_WINDOW_MS } from '../src/hash/file-stamp.js';
 import { treeFiles } from '../src/util/tree-files.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -108,15 +109,15 @@ export class Project {
   }
 
   /**
-   * Waits until the clock has passed the stat cache's racy window (20 ms in
-   * src/hash/stat-cache.ts, plus a margin) after the last change to any project file: files
+   * Waits until the clock has passed the stat cache's racy window (RACY_WINDOW_MS, plus a
+   * margin) after the last change to any project file: files
    * hashed later are trusted by their stats. The instant comes from the files' ctimes, not a
    * guessed sleep.
    */
   async pastRacyWindow(): Promise<void> {
     let newest = 0;
     for (const f of treeFiles(this.root)) newest = Math.max(newest, statSync(f.abs, { throwIfNoEntry: false })?.ctimeMs ?? 0);
-    const wait = newest + 25 - Date.now();
+    const wait = newest + RACY_WINDOW_MS + 5 - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
 
