@@ -53,6 +53,7 @@ export async function viaDaemon(t: DaemonTarget, request: DaemonRequest, o: Clie
   let retried = false;
   let ended = false;
   let looked = false;
+  let patient = false;
   for (;;) {
     const socket = await open(paths.socket);
     if (socket === undefined) {
@@ -108,7 +109,14 @@ export async function viaDaemon(t: DaemonTarget, request: DaemonRequest, o: Clie
       case 'no-welcome': {
         // Accepted but silent (stopped, or wedged): it holds the store, so end it and start afresh.
         const { endDaemon, recordedDaemon } = await import('./recover.js');
+        const { isStopped } = await import('./process-identity.js');
         const hung = ended ? undefined : recordedDaemon(paths);
+        // A running daemon may be busy (loading a config blocks its event loop for a while):
+        // it gets a second bound before it counts as hung; a stopped one (SIGSTOP) none.
+        if (hung !== undefined && !patient && !isStopped(hung.pid)) {
+          patient = true;
+          continue;
+        }
         if (hung === undefined) {
           showLog(paths, `the daemon accepted the connection but did not answer within ${r.afterMs} ms; building without it (pipe stop ends it)`);
           return undefined;

@@ -17,6 +17,17 @@ export function processStart(pid: number): string {
   }
 }
 
+/** True when the process is stopped (SIGSTOP, or traced): it cannot answer until continued. */
+export function isStopped(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'T' || state === 't';
+  } catch {
+    return false;
+  }
+}
+
 /** The process's argv, or undefined when it cannot be read (gone, or no /proc). */
 function commandLine(pid: number): string[] | undefined {
   try {
