@@ -38,9 +38,10 @@ function projectFiles(): string[] {
   return out.sort();
 }
 
+/** Everything below .pipe/tmp (each process writes its temps in a directory of its own there). */
 function pipeTmp(): string[] {
   const dir = p.path('.pipe/tmp');
-  return existsSync(dir) ? readdirSync(dir) : [];
+  return existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort() : [];
 }
 
 /** A two-stage chain whose first tool fails for documents containing "BAD". */
@@ -388,7 +389,14 @@ describe('interrupted builds', () => {
 
   /** Waits until `n` temp outputs in .pipe/tmp hold the slow tool's first half. */
   async function waitForFirstHalves(n: number): Promise<void> {
-    const halves = (): number => pipeTmp().filter((f) => readFileSync(p.path(`.pipe/tmp/${f}`), 'utf8').startsWith('first half\n')).length;
+    const holdsFirstHalf = (f: string): boolean => {
+      try {
+        return readFileSync(p.path(`.pipe/tmp/${f}`), 'utf8').startsWith('first half\n');
+      } catch {
+        return false; // a directory, or a temp renamed away meanwhile
+      }
+    };
+    const halves = (): number => pipeTmp().filter(holdsFirstHalf).length;
     await waitFor(() => `${n} temp output(s) holding "first half"; .pipe/tmp: ${JSON.stringify(pipeTmp())}`, () => halves() >= n);
   }
 
