@@ -10,6 +10,9 @@ import { SoakFailure, startCli, tail } from './procs.mjs';
 
 const sha = (text) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
+/** The marker docpipe writes after each document to a warm tool (README: Warm tools), not a record of a document. */
+const WARM_MARKER = 'docpipesentinel';
+
 /**
  * The (stage, input) pairs in run-log lines. Warm records are grouped by the document their
  * "doc:line:" prefix names: a document served twice shows a record twice.
@@ -23,6 +26,7 @@ export function runPairs(lines) {
     const [stage, ...rest] = line.split(' ');
     if (stage === 'upper') {
       const rec = line.slice('upper '.length);
+      if (rec === WARM_MARKER) continue;
       if (seen.has(rec)) duplicates.push(`warm tool upper served record "${rec}" twice`);
       seen.add(rec);
       const doc = rec.split(':')[0];
