@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { CLI, Project, type CliResult } from '../rig.js';
+import { isAlive } from '../../src/daemon/paths.js';
 
 /** Env for clients allowed to start a daemon; daemons exit on their own after a minute idle. */
 export function daemonEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -28,18 +29,9 @@ export function daemonRecord(p: Project): DaemonInfo | undefined {
   }
 }
 
+/** Whether a process runs (a zombie, exited but not yet reaped, counts as gone). */
 export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  return pid > 0 && isAlive(pid);
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
