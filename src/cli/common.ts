@@ -2,9 +2,16 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import { directoryProblem } from './directory.js';
 
 export function withCommon(cmd: Command): Command {
-  return cmd.option('-C, --directory <dir>', 'project root (where pipeline.config.ts and .pipe/ live)', '.').option('--config <file>', 'config file (default: pipeline.config.{ts,mts,js,mjs} in the root)');
+  return cmd.option('-C, --directory <dir>', 'project root (where pipeline.config.ts and .pipe/ live); also accepted before the subcommand', parseDirectory, '.').option('--config <file>', 'config file (default: pipeline.config.{ts,mts,js,mjs} in the root)');
+}
+
+function parseDirectory(v: string): string {
+  const problem = directoryProblem(v);
+  if (problem !== undefined) throw new InvalidArgumentError(problem);
+  return v;
 }
 
 export function common(o: { directory: string; config?: string }): { root: string; config: string | undefined } {

@@ -48,6 +48,14 @@ export async function throughDaemon(
   onEvent?: (e: BuildEvent) => void,
 ): Promise<number | undefined> {
   if (choice === 'off') return withoutDaemon(c.root);
+  // No config, no project: say so here rather than start a daemon in any directory.
+  const { findConfig } = await import('../config/load-config.js');
+  const found = findConfig(c.root, c.config);
+  if (!found.ok) {
+    const { formatSessionFailure } = await import('../report/format-failure.js');
+    process.stderr.write(`pipe: ${formatSessionFailure(found.error)}\n`);
+    return 2;
+  }
   const client = await import('../daemon/client.js');
   const { projectRelative } = await import('../daemon/paths.js');
   const req = request((t) => projectRelative(c.root, t), client.clientEnv());

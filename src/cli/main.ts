@@ -6,6 +6,16 @@
 // (src/run/client.ts) starts before anything else loads. ESM evaluates static imports
 // before any code, so the imports below are dynamic: add new registrations the same way,
 // or every `pipe run` pays for them (test/run/latency-guard.test.ts checks).
+// `pipe -C dir build`: change directory first, as make and git do.
+if (process.argv[2]?.startsWith('-C') === true || process.argv[2]?.startsWith('--directory') === true) {
+  const { applyLeadingDirectory } = await import('./directory.js');
+  const r = applyLeadingDirectory(process.argv.slice(2));
+  if (!r.ok) {
+    process.stderr.write(`pipe: ${r.message}\n`);
+    process.exit(2);
+  }
+  process.argv.splice(2, Infinity, ...r.argv);
+}
 if (process.argv[2] === 'run') {
   // The bundled CommonJS client (scripts/build-cjs.mjs): one file, where the ES build of
   // src/run/client.ts would load each helper it imports as a module of its own.
@@ -33,6 +43,7 @@ const { VERSION } = await import('../version.js');
 
 const program = new Command('pipe')
   .description('incremental builds for document pipelines, with warm tools')
+  .usage('[-C dir] <command> [options]')
   .version(VERSION)
   .showHelpAfterError()
   .enablePositionalOptions();

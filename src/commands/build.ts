@@ -17,6 +17,7 @@ import { normalizeTarget, selectTasks } from '../plan/graph.js';
 import { createReporter, type ReportMode } from '../report/reporter.js';
 import { phase } from '../report/timings.js';
 import type { WarmPool } from '../tools/warm-pool.js';
+import { missingDirMessage, missingSourceDirs } from '../watch/source-dirs.js';
 import { processIo, type Io } from './io.js';
 import { load, planLoaded, type CommonOptions } from './prepare.js';
 
@@ -80,7 +81,10 @@ export async function executeBuild(session: Session, req: BuildRequest, io: Io, 
   if (sel.tasks.length === 0 && req.targets.length === 0) {
     const patterns = pipeline.rules.flatMap((r) => r.inputs.map((i) => i.source));
     io.err(`pipe: nothing to build: no file matches any rule input (${patterns.join(', ')})\n`);
-    return 0;
+    // A source directory that does not exist is most likely a typo in the config, not an empty corpus.
+    const missing = missingSourceDirs(session.root, pipeline);
+    for (const m of missing) io.err(`pipe: ${missingDirMessage(m)}\n`);
+    return missing.length > 0 ? 1 : 0;
   }
   const summary = await runSelected(session, sel.tasks, req, onEvent, x, 0);
   if (x.signal?.aborted === true) return 130;

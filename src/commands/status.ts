@@ -60,7 +60,7 @@ export async function executeStatus(p: Prepared, req: StatusRequest, io: Io): Pr
     io.out(`${name.padEnd(w)}  ${String(s.fresh).padStart(5)}  ${String(s.stale).padStart(5)}  ${String(s.missing).padStart(7)}  ${String(s.blocked).padStart(7)}\n`);
   }
   if (plan.orphans.length > 0) {
-    io.out(`${plan.orphans.length} orphaned output(s) whose source is gone (pipe clean removes them): ${plan.orphans.slice(0, 5).join(', ')}${plan.orphans.length > 5 ? ', ...' : ''}\n`);
+    io.out(`${plan.orphans.length} orphaned output(s) whose source is gone (pipe clean --orphans removes them): ${plan.orphans.slice(0, 5).join(', ')}${plan.orphans.length > 5 ? ', ...' : ''}\n`);
   }
   return 0;
 }

@@ -3,6 +3,7 @@
 import type { BuildEvent } from '../engine/events.js';
 import { unreachable } from '../util/result.js';
 import { formatTaskFailure, shellQuote } from './format-failure.js';
+import { TargetSummary } from './tty-summary.js';
 
 export type ReportMode = 'tty' | 'plain' | 'json';
 
@@ -18,6 +19,7 @@ export async function createReporter(mode: ReportMode, out: NodeJS.WriteStream =
   let completed = 0;
   const running = new Map<string, string>();
   const lines = mode === 'tty' ? (await import('log-update')).createLogUpdate(out) : undefined;
+  const summary = lines === undefined ? undefined : new TargetSummary();
   let lastDraw = 0;
   const draw = (force = false): void => {
     if (lines === undefined) return;
@@ -34,6 +36,7 @@ export async function createReporter(mode: ReportMode, out: NodeJS.WriteStream =
   };
   return {
     event(e) {
+      summary?.note(e);
       switch (e.type) {
         case 'plan':
           total = e.tasks;
@@ -73,6 +76,7 @@ export async function createReporter(mode: ReportMode, out: NodeJS.WriteStream =
             c.failed > 0 ? `${c.failed} failed` : '',
             c.skipped > 0 ? `${c.skipped} skipped` : '',
           ].filter((p) => p !== '');
+          if (summary !== undefined) out.write(summary.render());
           if (e.failure !== undefined) errOut.write(`pipe: ${formatTaskFailure(e.failure)}\n`);
           (e.ok ? out : errOut).write(`pipe: ${parts.join(', ')} (${fmtMs(e.ms)})${e.ok ? '' : ' — build FAILED'}\n`);
           break;

@@ -28,6 +28,9 @@ import type { Session } from '../engine/session.js';
 import type { WarmPool } from '../tools/warm-pool.js';
 import { unreachable } from '../util/result.js';
 import { FailedStages, withDependents } from './failed-stages.js';
+import { missingDirMessage, missingSourceDirs, sourceDirs } from './source-dirs.js';
+
+export { sourceDirs, staticPrefix } from './source-dirs.js';
 import { pruneOrphans } from './prune.js';
 import { SourceWatcher, type ChangeKind } from './source-watcher.js';
 import { describeTrigger, formatRebuild, type RebuildSummary } from './watch-line.js';
@@ -235,30 +238,10 @@ export class WatchLoop {
     this.#watcher = watcher;
     this.#watchedFor = pipeline;
     const files = await watcher.start();
-    if (this.#isClosed()) await watcher.close();
-    else this.#io.out(`pipe: watching ${dirs.length > 0 ? dirs.map((d) => (d === '' ? './' : `${d}/`)).join(', ') : 'nothing (no source directory exists)'} (${files} files); Ctrl-C to stop\n`);
+    if (this.#isClosed()) return void (await watcher.close());
+    if (this.#req.paths.length === 0) for (const m of missingSourceDirs(this.#host.root, pipeline)) this.#io.err(`pipe: watch: ${missingDirMessage(m)}\n`);
+    this.#io.out(`pipe: watching ${dirs.length > 0 ? dirs.map((d) => (d === '' ? './' : `${d}/`)).join(', ') : 'nothing (no source directory exists)'} (${files} files); Ctrl-C to stop\n`);
   }
-}
-
-/** Directories of the rules' source patterns: inputs that no rule's output pattern also names. */
-export function sourceDirs(pipeline: Pipeline): string[] {
-  const shape = (s: string): string => s.replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/g, '*');
-  const produced = new Set(pipeline.rules.flatMap((r) => r.outputs.map((p) => shape(p.source))));
-  const dirs = new Set<string>();
-  for (const r of pipeline.rules) {
-    for (const p of r.inputs) if (!produced.has(shape(p.source))) dirs.add(staticPrefix(p.source));
-  }
-  return [...dirs].sort();
-}
-
-/** The directory part of a pattern before its first wildcard or glob ('' for the root). */
-export function staticPrefix(source: string): string {
-  const fixed: string[] = [];
-  for (const part of source.split('/').slice(0, -1)) {
-    if (/[{*?[]/.test(part)) break;
-    fixed.push(part);
-  }
-  return fixed.join('/');
 }
 
 function parentDir(rel: string): string {

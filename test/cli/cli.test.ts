@@ -155,10 +155,16 @@ describe('pipe build', () => {
     expect(r.stdout).toMatch(/\npipe: 5 would run, 0 up to date \([^)]+\)\n$/);
   });
 
-  it('with no file matching any rule input, says so and exits 0', async () => {
+  it('with no file matching any rule input, says so; a missing source directory is named and exits 1', async () => {
     p = new Project({ 'pipeline.config.ts': pmbConfig(), 'models/parse.model': 'v1\n' });
     const r = await p.cli(['build']);
-    expect(r).toEqual({ code: 0, stdout: '', stderr: 'pipe: nothing to build: no file matches any rule input (data/{doc}.txt, out/{doc}.tok, out/*.parse)\n' });
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'pipe: nothing to build: no file matches any rule input (data/{doc}.txt, out/{doc}.tok, out/*.parse)\n' +
+        'pipe: data/ does not exist (rule tokenize, input data/{doc}.txt); the closest existing directory is ./\n',
+    });
   });
 
   it('-j must be a whole number >= 1', async () => {
