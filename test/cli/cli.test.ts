@@ -398,7 +398,7 @@ describe('pipe status', () => {
         'tokenize      1      0        0        0',
         'parse         1      0        0        0',
         'stats         0      0        0        1',
-        '2 orphaned output(s) whose source is gone (pipe clean removes them): out/y.parse, out/y.tok',
+        '2 orphaned output(s) whose source is gone (pipe clean --orphans removes them): out/y.parse, out/y.tok',
         '',
       ].join('\n'),
     );
