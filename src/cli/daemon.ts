@@ -48,13 +48,19 @@ export async function throughDaemon(
   onEvent?: (e: BuildEvent) => void,
 ): Promise<number | undefined> {
   if (choice === 'off') return withoutDaemon(c.root);
-  // No config, no project: say so here rather than start a daemon in any directory.
-  const { findConfig } = await import('../config/load-config.js');
-  const found = findConfig(c.root, c.config);
-  if (!found.ok) {
-    const { formatSessionFailure } = await import('../report/format-failure.js');
-    process.stderr.write(`pipe: ${formatSessionFailure(found.error)}\n`);
-    return 2;
+  // No config, no project: say so here rather than start a daemon in any directory. The
+  // check stays off the config loader (the client path loads no config or hash module).
+  const { existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { CONFIG_NAMES } = await import('../util/config-names.js');
+  if (c.config !== undefined ? !existsSync(resolve(c.config)) : !CONFIG_NAMES.some((n) => existsSync(join(c.root, n)))) {
+    const { findConfig } = await import('../config/load-config.js');
+    const found = findConfig(c.root, c.config);
+    if (!found.ok) {
+      const { formatSessionFailure } = await import('../report/format-failure.js');
+      process.stderr.write(`pipe: ${formatSessionFailure(found.error)}\n`);
+      return 2;
+    }
   }
   const client = await import('../daemon/client.js');
   const { projectRelative } = await import('../daemon/paths.js');

@@ -13,8 +13,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { err, ok, type Result } from '../util/result.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { unchangedSince, type FileStamp } from '../hash/file-stamp.js';
+import { CONFIG_NAMES } from '../util/config-names.js';
 
-export const CONFIG_NAMES = ['pipeline.config.ts', 'pipeline.config.mts', 'pipeline.config.js', 'pipeline.config.mjs'] as const;
+export { CONFIG_NAMES };
 
 export type LoadFailure =
   | { reason: 'config-not-found'; root: string; tried: string[] }
