@@ -11,6 +11,7 @@ import type { Result } from '../util/result.js';
 import { err, ok, unreachable } from '../util/result.js';
 import type { LineMatcher, PreparedInput } from './record-framing.js';
 import { showBytes, timeoutHint } from './warm-failure.js';
+import { averageMs } from './warm-growth.js';
 import { JsonChannel } from './warm-json-channel.js';
 import { readRss, ToolProcess } from './warm-process.js';
 import { RecordsChannel, type ChannelStep } from './warm-records-channel.js';
@@ -50,10 +51,17 @@ export class WarmInstance {
   readonly key: string;
   readonly pid: number;
   readonly startedAt = Date.now();
-  /** performance.now() when the instance last finished work (for LRU eviction). */
+  /** performance.now() when the instance last finished work or its start-up (for LRU eviction). */
   lastUsed = performance.now();
   records = 0;
   documents = 0;
+  /** How long start-up took (spawn to the learned marker, or to the first answer); null: not yet. */
+  startupMs: number | null = null;
+  /** Recent average time a document took once the instance was warm; null: none yet. */
+  documentMs: number | null = null;
+  /** performance.now() when the document in flight was begun; null: none. */
+  inFlightSince: number | null = null;
+  readonly #spawnedAt = performance.now();
 
   #state: InstanceState = 'starting';
   #ready = false;
@@ -214,6 +222,10 @@ export class WarmInstance {
   #becomeReady(): void {
     this.#ready = true;
     this.#watchdog.clear();
+    if (this.#records !== null && !this.#records.immediate) {
+      this.lastUsed = performance.now();
+      this.startupMs = this.lastUsed - this.#spawnedAt;
+    }
     const pending = this.#pending;
     this.#pending = [];
     if (this.#state === 'starting') this.#state = pending.length > 0 ? 'busy' : 'idle';
@@ -222,6 +234,9 @@ export class WarmInstance {
     if (pending.length === 0) {
       if (this.#state === 'retiring') void this.stop('retired');
       else this.#becameFree();
+    } else if (this.startupMs !== null) {
+      // The start-up's length is known now: the pool re-plans whether its queue is worth another instance.
+      this.#hooks.changed(this);
     }
   }
 
@@ -243,6 +258,7 @@ export class WarmInstance {
       return;
     }
     const channel = this.#records as RecordsChannel<Job>;
+    this.inFlightSince = performance.now();
     const step = channel.begin(job, job.input);
     if (step.kind === 'more') this.#watchdog.arm();
     else this.#onStep(step);
@@ -272,6 +288,7 @@ export class WarmInstance {
         this.#protocolError(0, step.detail, null);
         return;
       case 'done':
+        this.#measure();
         this.records += step.records;
         this.documents++;
         this.#watchdog.clear();
@@ -287,6 +304,14 @@ export class WarmInstance {
       default:
         unreachable(step);
     }
+  }
+
+  /** A document was answered: its time, or for a tool without a start-up phase, the start-up's. */
+  #measure(): void {
+    const now = performance.now();
+    if (this.startupMs === null) this.startupMs = now - this.#spawnedAt;
+    else if (this.inFlightSince !== null) this.documentMs = averageMs(this.documentMs, now - this.inFlightSince);
+    this.inFlightSince = null;
   }
 
   #jsonAnswered(job: Job, result: Result<Uint8Array, WarmFailure>): void {
@@ -445,6 +470,7 @@ export class WarmInstance {
   }
 
   #takeJobs(): Job[] {
+    this.inFlightSince = null;
     const jobs = [...this.#pending];
     this.#pending = [];
     const current = this.#records?.take() ?? null;

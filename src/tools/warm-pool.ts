@@ -2,15 +2,17 @@
 //
 // Scheduling: every request waits in one queue; `#pump` (run as a microtask after any
 // change) hands each waiting document to an instance of its tool that has room, starts a
-// new instance when the tool is below `spec.instances` and the pool below `maxProcesses`,
-// and otherwise stops least-recently-used idle instances of other tools to make room.
+// new instance when the tool is below `spec.instances` and the pool below `maxProcesses`
+// and the queue is worth a start-up (warm-growth.ts), and otherwise stops least-recently-used idle instances of other tools to make room.
 // Instances report back through hooks; see warm-instance.ts for a single instance.
 
+import { performance } from 'node:perf_hooks';
 import type { Result } from '../util/result.js';
 import { err, ok, unreachable } from '../util/result.js';
 import { probeFinalNewline, type FinalNewline } from './final-newline.js';
 import { DEFAULT_SENTINEL } from './sentinel.js';
 import { chooseEvictions } from './warm-evict.js';
+import { growthDelay } from './warm-growth.js';
 import { createGroup, prepareDocument, withoutFinalNewline, type Group, type Prepared, type Waiter } from './warm-group.js';
 import type { InstanceHooks, Job } from './warm-instance.js';
 import { DEFAULT_STARTUP_MS, WarmInstance } from './warm-instance.js';
@@ -136,6 +138,7 @@ export class WarmPool {
   async close(): Promise<void> {
     this.#closed = true;
     for (const group of this.#groups.values()) {
+      clearTimeout(group.growthTimer);
       for (const waiter of group.waiting.drain()) waiter.job.reject(new Error('WarmPool closed while the document waited'));
     }
     await Promise.all([...this.#all].map((instance) => instance.stop('closed', true)));
@@ -164,6 +167,7 @@ export class WarmPool {
     const group = this.#groups.get(key);
     if (group === undefined) return;
     this.#groups.delete(key);
+    clearTimeout(group.growthTimer);
     for (const instance of group.instances) instance.retire();
     for (const { job } of group.waiting.drain()) {
       job.settle(err({ reason: 'tool-replaced', tool: group.spec.name, identity: group.spec.identity }), false);
@@ -213,6 +217,11 @@ export class WarmPool {
   }
 
   #changed(instance: WarmInstance): void {
+    const group = this.#groups.get(instance.key);
+    if (group !== undefined) {
+      if (instance.startupMs !== null) group.startupMs = instance.startupMs;
+      if (instance.documentMs !== null) group.documentMs = instance.documentMs;
+    }
     if (instance.state === 'dead') {
       this.#all.delete(instance);
       this.#groups.get(instance.key)?.instances.delete(instance);
@@ -248,9 +257,8 @@ export class WarmPool {
         }
         const instance = this.#instanceFor(group);
         if (instance === null) {
-          const serving = this.#serving(group);
-          if (serving === 0) starving++;
-          else growth += Math.max(0, Math.min(waiting.size, group.spec.instances - serving));
+          if (this.#serving(group) === 0) starving++;
+          else if (this.#mayGrow(group)) growth++;
           break;
         }
         waiting.shift();
@@ -262,14 +270,44 @@ export class WarmPool {
 
   /**
    * Where the group's next document goes: an instance with no work; else a new instance
-   * while the tool is below `instances` and the pool below `maxProcesses`; else, for a
+   * while the tool is below `instances`, the pool below `maxProcesses` and the queue worth
+   * a start-up; else, for a
    * JSON worker (which takes several requests at once), the least loaded one; else null.
    */
   #instanceFor(group: Group): WarmInstance | null {
     const free = this.#freeInstance(group);
     if (free !== null) return free;
-    if (this.#serving(group) < group.spec.instances && this.#all.size < this.#maxProcesses) return this.#start(group);
+    if (this.#all.size < this.#maxProcesses && this.#mayGrow(group)) return this.#start(group);
     return this.#leastLoadedJson(group);
+  }
+
+  /**
+   * Whether the group may start another instance: below `instances`, and for a records
+   * framing only when its queue outlasts a start-up (a JSON worker takes its queue at once).
+   * When the document in flight may make it worthwhile later, a re-plan is set for then.
+   */
+  #mayGrow(group: Group): boolean {
+    const serving = this.#serving(group);
+    if (serving >= group.spec.instances) return false;
+    if (serving === 0 || group.spec.framing.kind === 'json') return true;
+    const now = performance.now();
+    let startupMs = group.startupMs;
+    let inFlightMs: number | null = null;
+    for (const instance of group.instances) {
+      startupMs ??= instance.startupMs;
+      if (instance.inFlightSince !== null) inFlightMs = Math.max(inFlightMs ?? 0, now - instance.inFlightSince);
+    }
+    const delay = growthDelay({ startupMs, documentMs: group.documentMs, inFlightMs, waiting: group.waiting.size, serving });
+    if (delay === 0) return true;
+    if (Number.isFinite(delay) && group.growthTimer === undefined) {
+      group.growthTimer = setTimeout(() => {
+        group.growthTimer = undefined;
+        this.#schedulePump();
+      }, Math.ceil(delay));
+      // A busy instance keeps Node alive; this timer only re-plans.
+      group.growthTimer.unref();
+    }
+    return false;
   }
 
   /**
