@@ -44,6 +44,8 @@ export interface InstanceOptions {
   /** The marker record written after each document (and at start-up to learn its answer); null: none. */
   marker: Buffer | null;
   markerText: string;
+  /** Report a silence (a `warm-waiting` event) every this many ms while an answer is owed. */
+  waitReportMs: number;
 }
 
 export class WarmInstance {
@@ -92,7 +94,7 @@ export class WarmInstance {
     this.#options = options;
     this.#timeoutMs = Math.min(spec.timeoutMs, MAX_TIMER);
     this.#startupMs = Math.min(spec.startupMs ?? DEFAULT_STARTUP_MS, MAX_TIMER);
-    this.#watchdog = new Watchdog(() => this.#deadline(), this.#onWatchdog);
+    this.#watchdog = new Watchdog(() => this.#deadline(), this.#onWatchdog, (quietMs) => this.#waiting(quietMs), options.waitReportMs);
     const framing = spec.framing;
     const write = (...parts: Uint8Array[]): void => this.#process.write(...parts);
     if (framing.kind === 'json') {
@@ -363,6 +365,20 @@ export class WarmInstance {
     if (this.#ready && job === null) return;
     this.#timedOut(this.#records?.record ?? 0, job);
   };
+
+  #waiting(quietMs: number): void {
+    if (this.#ending) return;
+    const startingUp = !this.#ready || this.#records?.readingPrelude === true || this.#records?.learningMarker === true;
+    this.#hooks.event({
+      kind: 'warm-waiting',
+      tool: this.spec.name,
+      pid: this.pid,
+      awaiting: startingUp ? 'start-up' : 'answer',
+      record: startingUp ? 0 : (this.#records?.record ?? 0),
+      quietMs,
+      deadlineMs: this.#deadline(),
+    });
+  }
 
   #timedOut(record: number, culprit: Job | null): void {
     const afterMs = this.#deadline();

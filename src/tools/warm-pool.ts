@@ -36,9 +36,14 @@ export interface WarmPoolOptions {
   logDir: string;
   /** Grace between SIGTERM and SIGKILL when stopping an instance. Default 2000. */
   killAfterMs?: number;
-  /** Instance life-cycle and failures with no document to report them on. */
+  /** Instance life-cycle, waits and failures with no document to report them on. */
   onEvent?: (event: WarmEvent) => void;
+  /** How often an instance that owes an answer and is silent says so (`warm-waiting`). Default 5000. */
+  waitReportMs?: number;
 }
+
+/** Default period of `warm-waiting` events: a silence is named within seconds, not at its deadline. */
+export const WAIT_REPORT_MS = 5000;
 
 /** How often a document may be re-run because another document killed their shared (JSON) instance. */
 const COLLATERAL_RETRIES = 3;
@@ -53,6 +58,8 @@ export class WarmPool {
   readonly #logDir: string;
   readonly #killAfterMs: number;
   readonly #onEvent: (event: WarmEvent) => void;
+  readonly #waitReportMs: number;
+  readonly #listeners = new Set<(event: WarmEvent) => void>();
   readonly #groups = new Map<string, Group>();
   /** Tool name -> key of the spec most recently passed to process() under that name. */
   readonly #current = new Map<string, string>();
@@ -63,7 +70,7 @@ export class WarmPool {
   readonly #hooks: InstanceHooks;
 
   constructor(options: WarmPoolOptions) {
-    const { maxProcesses, logDir, killAfterMs = 2000, onEvent } = options;
+    const { maxProcesses, logDir, killAfterMs = 2000, onEvent, waitReportMs = WAIT_REPORT_MS } = options;
     if (!Number.isInteger(maxProcesses) || maxProcesses < 1) {
       throw new TypeError(`WarmPool: maxProcesses is ${JSON.stringify(maxProcesses)}, expected an integer >= 1`);
     }
@@ -73,10 +80,18 @@ export class WarmPool {
     if (!(killAfterMs >= 0)) {
       throw new TypeError(`WarmPool: killAfterMs is ${JSON.stringify(killAfterMs)}, expected a number >= 0`);
     }
+    if (!(waitReportMs > 0)) {
+      throw new TypeError(`WarmPool: waitReportMs is ${JSON.stringify(waitReportMs)}, expected a number > 0`);
+    }
     this.#maxProcesses = maxProcesses;
     this.#logDir = logDir;
     this.#killAfterMs = killAfterMs;
-    this.#onEvent = onEvent ?? (() => {});
+    this.#waitReportMs = waitReportMs;
+    const own = onEvent ?? (() => {});
+    this.#onEvent = (event) => {
+      own(event);
+      for (const listener of this.#listeners) listener(event);
+    };
     this.#hooks = {
       changed: (instance) => this.#changed(instance),
       // Delivered after the transition completes, so a throwing listener cannot leave an instance half-changed.
@@ -123,6 +138,12 @@ export class WarmPool {
     validateSpec(spec);
     const group = this.#groupFor(spec);
     if (this.#serving(group) === 0 && this.#all.size < this.#maxProcesses) this.#start(group);
+  }
+
+  /** Also sends the pool's events to `listener` (a build in a daemon) until the returned function is called. */
+  listen(listener: (event: WarmEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Live instances (dead ones are forgotten). */
@@ -346,6 +367,7 @@ export class WarmPool {
       outputMatcher: group.outputMatcher,
       marker: group.marker,
       markerText: group.markerText ?? '',
+      waitReportMs: this.#waitReportMs,
     });
     this.#all.add(instance);
     group.instances.add(instance);
