@@ -45,6 +45,7 @@ export function warmRunner(pool: WarmPool, root: string): WarmHooks {
       instances: tool.instances,
       idleMs: tool.idleMs,
       retries: tool.retries,
+      ...(tool.restart === undefined ? {} : { restart: tool.restart }),
     };
   };
   const run: WarmRunner = async (task, identity, stdinFiles, stdoutFile, signal) => {

@@ -451,6 +451,11 @@ export class WarmInstance {
   /** Work is done (or failed elsewhere); decide what the instance does next. */
   #afterWork(): void {
     this.lastUsed = performance.now();
+    // Its state may carry over into the next document: a fresh instance serves that one.
+    if (this.spec.restart === 'per-document' && this.load === 0 && (this.#state === 'busy' || this.#state === 'retiring')) {
+      void this.stop('retired');
+      return;
+    }
     switch (this.#state) {
       case 'retiring':
         if (this.load === 0) void this.stop('retired');

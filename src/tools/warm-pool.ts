@@ -285,8 +285,21 @@ export class WarmPool {
         waiting.shift();
         instance.assign(waiter.job);
       }
+      this.#spare(group);
     }
     if (starving + growth > 0) this.#evict(starving, growth);
+  }
+
+  /** A tool restarted per document gets its next instance started while the current one works. */
+  #spare(group: Group): void {
+    if (group.spec.restart !== 'per-document' || this.#all.size >= this.#maxProcesses) return;
+    let serving = 0;
+    for (const instance of group.instances) {
+      if (!instance.accepting) continue;
+      if (instance.load === 0) return; // one is ready (or starting) for the next document
+      serving++;
+    }
+    if (serving > 0 && serving < group.spec.instances + 1) this.#start(group);
   }
 
   /**

@@ -62,6 +62,8 @@ export interface WarmToolSpec {
   idleMs: number;
   /** Retry a document that crashed, timed out or broke the protocol this many times. */
   retries: number;
+  /** 'per-document': each document gets a fresh instance (started while the previous one works). */
+  restart?: 'per-document';
 }
 
 /**
