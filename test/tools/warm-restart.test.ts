@@ -1,8 +1,10 @@
 // Item: framings real tools need — a tool that keeps state across records (awk's NR) gives
 // each document a fresh instance with `restart: 'per-document'`, so every output is what a
 // cold run on that document prints.
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Project } from '../rig.js';
+import { Project, REPO } from '../rig.js';
 
 let p: Project;
 afterEach(() => p?.dispose());
@@ -27,5 +29,18 @@ describe("restart: 'per-document'", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("expected 'never' or 'per-document'");
     expect(r.stderr).toContain('restart');
+  }, 60_000);
+});
+
+describe('examples/line-numbers', () => {
+  it('builds with the real tr and awk, every document numbered from 1', async () => {
+    p = new Project();
+    cpSync(join(REPO, 'examples', 'line-numbers'), p.root, { recursive: true });
+    p.remove('out');
+    p.remove('.pipe');
+    const r = await p.cli(['build', '--no-daemon']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(p.read('out/one.num')).toBe('1: THE FIRST DOCUMENT\n2: HAS TWO LINES\n');
+    expect(p.read('out/two.num')).toBe('1: THE SECOND ONE\n2: HAS\n3: THREE\n');
   }, 60_000);
 });
