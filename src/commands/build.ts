@@ -96,6 +96,10 @@ async function runSelected(session: Session, tasks: Task[], req: BuildRequest, o
   // Within one standalone `pipe build`, warm instances live for the build.
   const ownPool = x.pool === undefined && !req.dryRun && tasks.some((t) => t.rule.tool.warm !== null) ? await openPool(session.pipeDir, req.jobs) : undefined;
   const pool = x.pool ?? ownPool;
+  // A warm tool that owes an answer and stays silent is named while the build waits for it.
+  const unlisten = pool?.listen((e) => {
+    if (e.kind === 'warm-waiting') onEvent({ type: 'warm-waiting', tool: e.tool, pid: e.pid, awaiting: e.awaiting, record: e.record, quietMs: e.quietMs, deadlineMs: e.deadlineMs });
+  });
   try {
     return await runBuild(session, tasks, {
       jobs: req.jobs,
@@ -108,6 +112,7 @@ async function runSelected(session: Session, tasks: Task[], req: BuildRequest, o
       alreadyFresh,
     });
   } finally {
+    unlisten?.();
     await ownPool?.close();
     phase('run');
   }

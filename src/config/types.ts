@@ -44,6 +44,12 @@ export interface ToolConfig {
   idleMs?: number;
   /** Retry a failed document this many times (warm crash or timeout). */
   retries?: number;
+  /**
+   * Warm: 'per-document' serves every document with a fresh instance (the next one starts
+   * while the current document runs), for tools that keep state across records (awk's NR).
+   * Default 'never'.
+   */
+  restart?: 'never' | 'per-document';
 }
 
 export interface RuleConfig {

@@ -30,6 +30,8 @@ export interface Tool {
   instances: number;
   idleMs: number;
   retries: number;
+  /** Warm: a fresh instance for every document. */
+  restart?: 'per-document';
 }
 
 export interface Rule {
@@ -53,7 +55,7 @@ export interface Pipeline {
 }
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?\}/g;
-const TOOL_FIELDS = new Set(['command', 'warm', 'files', 'env', 'prelude', 'timeoutMs', 'startupMs', 'instances', 'idleMs', 'retries']);
+const TOOL_FIELDS = new Set(['command', 'warm', 'files', 'env', 'prelude', 'timeoutMs', 'startupMs', 'instances', 'idleMs', 'retries', 'restart']);
 const RULE_FIELDS = new Set(['name', 'input', 'output', 'tool', 'command']);
 const TOP_FIELDS = new Set(['tools', 'rules', 'cacheBytes']);
 
@@ -244,7 +246,15 @@ function validateTool(name: string, at: string, t: unknown, bad: (at: string, m:
     instances: num('instances', availableParallelism(), 1),
     idleMs: num('idleMs', 60_000, 0),
     retries: num('retries', 0, 0),
+    ...restartSetting(`${at}.restart`, t['restart'], bad),
   };
+}
+
+function restartSetting(at: string, v: unknown, bad: (at: string, m: string) => void): { restart?: 'per-document' } {
+  if (v === undefined || v === 'never') return {};
+  if (v === 'per-document') return { restart: 'per-document' };
+  bad(at, `expected 'never' or 'per-document', got ${show(v)}`);
+  return {};
 }
 
 function warmFraming(at: string, w: unknown, bad: (at: string, m: string) => void): Framing | null {

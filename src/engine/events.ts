@@ -26,5 +26,7 @@ export type BuildEvent =
   | { type: 'finish'; rule: string; target: string; outcome: Outcome; ms: number; unchanged: boolean; completed: number }
   | { type: 'fail'; rule: string; target: string; command: string[]; failure: TaskFailure; completed: number }
   | { type: 'would-run'; rule: string; target: string; command: string[]; reasons: string[]; completed: number }
+  /** A warm instance owes an answer and has been silent for `quietMs` (see WarmEvent). */
+  | { type: 'warm-waiting'; tool: string; pid: number; awaiting: 'start-up' | 'answer'; record: number; quietMs: number; deadlineMs: number }
   /** `failure`: the build could not be recorded (its outputs will be rebuilt next time). */
   | { type: 'done'; ok: boolean; counts: Record<Outcome, number>; ms: number; noPlan?: boolean; failure?: TaskFailure };

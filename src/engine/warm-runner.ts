@@ -7,6 +7,7 @@ import type { ToolIdentity } from '../hash/tool-identity.js';
 import type { Task } from '../plan/graph.js';
 import type { WarmRunner } from './run-task.js';
 import { commandFor } from './substitute.js';
+import { resolveExecutable } from '../util/resolve-executable.js';
 
 /** A warm record may take this long when the tool sets no timeoutMs (detects block-buffering). */
 export const DEFAULT_RECORD_TIMEOUT_MS = 30_000;
@@ -21,13 +22,17 @@ export function warmRunner(pool: WarmPool, root: string): WarmHooks {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   env['PYTHONUNBUFFERED'] = '1';
+  // C stdio block-buffers a pipe, so a warm `tr` would sit on its answers until 4 KiB piled
+  // up and look hung: coreutils' stdbuf makes such tools flush each line. (It cannot reach
+  // Python, which PYTHONUNBUFFERED covers, nor statically linked tools.)
+  const stdbuf = resolveExecutable('stdbuf', root, env);
   const specFor = (task: Task, identity: ToolIdentity): WarmToolSpec => {
     const tool = task.rule.tool;
     const argv = commandFor(task, []);
     return {
       name: tool.name,
       identity: identity.digest,
-      argv: [identity.executable, ...argv.slice(1)],
+      argv: stdbuf === undefined ? [identity.executable, ...argv.slice(1)] : [stdbuf, '-oL', identity.executable, ...argv.slice(1)],
       cwd: root,
       env,
       // Only what the tool can see that matters keys its instances: a daemon client's other
@@ -40,6 +45,7 @@ export function warmRunner(pool: WarmPool, root: string): WarmHooks {
       instances: tool.instances,
       idleMs: tool.idleMs,
       retries: tool.retries,
+      ...(tool.restart === undefined ? {} : { restart: tool.restart }),
     };
   };
   const run: WarmRunner = async (task, identity, stdinFiles, stdoutFile, signal) => {

@@ -64,6 +64,9 @@ export async function createReporter(mode: ReportMode, out: NodeJS.WriteStream =
           completed = e.completed;
           persist(`would run ${e.rule} ${e.target}: ${e.reasons.join('; ')}\n  command: ${shellQuote(e.command)}`);
           break;
+        case 'warm-waiting':
+          persist(`pipe: ${formatWaiting(e)}`, true);
+          break;
         case 'done': {
           lines?.clear();
           lines?.done();
@@ -89,6 +92,11 @@ export async function createReporter(mode: ReportMode, out: NodeJS.WriteStream =
       lines?.clear();
     },
   };
+}
+
+function formatWaiting(e: Extract<BuildEvent, { type: 'warm-waiting' }>): string {
+  const what = e.awaiting === 'start-up' ? 'its start-up (prelude or answer to the marker line)' : `an answer to record ${e.record}`;
+  return `still waiting for warm tool ${e.tool} (pid ${e.pid}): ${what}, nothing on stdout for ${Math.round(e.quietMs / 1000)} s (gives up after ${Math.round(e.deadlineMs / 1000)} s)`;
 }
 
 function fmtMs(ms: number): string {

@@ -1,8 +1,12 @@
 // Builds the human parts of warm failures: the timeout hint and quoted stray bytes.
 
-const BUFFERING_FIXES =
+const DEFAULT_FIXES =
   'set PYTHONUNBUFFERED=1 (or run `python -u`), wrap C/stdio tools in `stdbuf -oL`, ' +
   'or make the tool flush stdout after each record';
+/** When docpipe already wrapped the tool in stdbuf (see warm-runner.ts), only the other fixes are left. */
+const WRAPPED_FIXES =
+  'it already runs under `stdbuf -oL`, which reaches C stdio but not tools that buffer by ' +
+  'themselves (Java, Go, Rust, statically linked ones): make the tool flush stdout after each record';
 
 export interface TimeoutContext {
   /** The deadline that passed. */
@@ -22,6 +26,7 @@ export interface TimeoutContext {
 /** Why a record may have timed out, naming the fixes for block-buffered stdout. */
 export function timeoutHint(context: TimeoutContext): string {
   const { afterMs, startingUp, record, outputBytes, argv, env } = context;
+  const fixes = /(^|\/)stdbuf$/.test(argv[0] ?? '') && argv[1] === '-oL' ? WRAPPED_FIXES : DEFAULT_FIXES;
   const within = startingUp ? `${afterMs} ms of starting (start-up allowance included)` : `${afterMs} ms`;
   const looksPython = argv.some((arg) => /(^|\/)python[\d.]*$|\.py$/.test(arg));
   const pythonNote =
@@ -33,27 +38,27 @@ export function timeoutHint(context: TimeoutContext): string {
       `The tool printed its prelude (if any) but no answer to the marker line ${JSON.stringify(context.sentinel)} ` +
       `within ${afterMs} ms of starting. A tool that answers that line with nothing needs another ` +
       "sentinel (warm: { sentinel: '...' }), one whose answer depends on earlier lines needs warm: { sentinel: false }; " +
-      `a tool that buffers stdout looks the same: ${BUFFERING_FIXES}.${pythonNote}`
+      `a tool that buffers stdout looks the same: ${fixes}.${pythonNote}`
     );
   }
   if (record === 0) {
     return (
       `The tool printed no complete prelude within ${afterMs} ms of starting. If it prints its ` +
-      `prelude but buffers stdout, the lines never arrive: ${BUFFERING_FIXES}.${pythonNote} ` +
+      `prelude but buffers stdout, the lines never arrive: ${fixes}.${pythonNote} ` +
       'Otherwise check the prelude count in the tool config, or raise startupMs if start-up is slow.'
     );
   }
   if (outputBytes === 0) {
     return (
       `The tool wrote nothing to stdout within ${within}. A tool whose stdout is a pipe usually ` +
-      `block-buffers it, so its answers wait in a buffer and look like a hang: ${BUFFERING_FIXES}.` +
+      `block-buffers it, so its answers wait in a buffer and look like a hang: ${fixes}.` +
       `${pythonNote} If the tool reads several records before answering, its framing does not ` +
       'match the tool config (lines vs terminated, or the terminator regex).'
     );
   }
   return (
     `Record ${record} got no complete answer within ${within}. If the tool is just slow on it, ` +
-    `raise ${startingUp ? 'startupMs or timeoutMs' : 'timeoutMs'}. If answers arrive late and in bursts, stdout is block-buffered: ${BUFFERING_FIXES}.` +
+    `raise ${startingUp ? 'startupMs or timeoutMs' : 'timeoutMs'}. If answers arrive late and in bursts, stdout is block-buffered: ${fixes}.` +
     pythonNote
   );
 }

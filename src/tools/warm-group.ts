@@ -26,6 +26,11 @@ export interface Group {
   finalNewline: Promise<FinalNewline> | undefined;
   /** Documents waiting for an instance, oldest first. */
   readonly waiting: Fifo<Waiter>;
+  /** The last measured start-up and document times of its instances (see warm-growth.ts). */
+  startupMs: number | null;
+  documentMs: number | null;
+  /** Re-plans when the document in flight will have run long enough to justify another instance. */
+  growthTimer: NodeJS.Timeout | undefined;
 }
 
 export interface Waiter {
@@ -51,6 +56,9 @@ export function createGroup(spec: WarmToolSpec, key: string): Group {
     marker: markerText === null ? null : markerRecord(framing, markerText, emptyEndsRecord),
     finalNewline: undefined,
     waiting: new Fifo(),
+    startupMs: null,
+    documentMs: null,
+    growthTimer: undefined,
   };
 }
 

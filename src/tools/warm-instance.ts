@@ -11,6 +11,7 @@ import type { Result } from '../util/result.js';
 import { err, ok, unreachable } from '../util/result.js';
 import type { LineMatcher, PreparedInput } from './record-framing.js';
 import { showBytes, timeoutHint } from './warm-failure.js';
+import { averageMs } from './warm-growth.js';
 import { JsonChannel } from './warm-json-channel.js';
 import { readRss, ToolProcess } from './warm-process.js';
 import { RecordsChannel, type ChannelStep } from './warm-records-channel.js';
@@ -43,6 +44,8 @@ export interface InstanceOptions {
   /** The marker record written after each document (and at start-up to learn its answer); null: none. */
   marker: Buffer | null;
   markerText: string;
+  /** Report a silence (a `warm-waiting` event) every this many ms while an answer is owed. */
+  waitReportMs: number;
 }
 
 export class WarmInstance {
@@ -50,10 +53,17 @@ export class WarmInstance {
   readonly key: string;
   readonly pid: number;
   readonly startedAt = Date.now();
-  /** performance.now() when the instance last finished work (for LRU eviction). */
+  /** performance.now() when the instance last finished work or its start-up (for LRU eviction). */
   lastUsed = performance.now();
   records = 0;
   documents = 0;
+  /** How long start-up took (spawn to the learned marker, or to the first answer); null: not yet. */
+  startupMs: number | null = null;
+  /** Recent average time a document took once the instance was warm; null: none yet. */
+  documentMs: number | null = null;
+  /** performance.now() when the document in flight was begun; null: none. */
+  inFlightSince: number | null = null;
+  readonly #spawnedAt = performance.now();
 
   #state: InstanceState = 'starting';
   #ready = false;
@@ -84,7 +94,7 @@ export class WarmInstance {
     this.#options = options;
     this.#timeoutMs = Math.min(spec.timeoutMs, MAX_TIMER);
     this.#startupMs = Math.min(spec.startupMs ?? DEFAULT_STARTUP_MS, MAX_TIMER);
-    this.#watchdog = new Watchdog(() => this.#deadline(), this.#onWatchdog);
+    this.#watchdog = new Watchdog(() => this.#deadline(), this.#onWatchdog, (quietMs) => this.#waiting(quietMs), options.waitReportMs);
     const framing = spec.framing;
     const write = (...parts: Uint8Array[]): void => this.#process.write(...parts);
     if (framing.kind === 'json') {
@@ -214,6 +224,10 @@ export class WarmInstance {
   #becomeReady(): void {
     this.#ready = true;
     this.#watchdog.clear();
+    if (this.#records !== null && !this.#records.immediate) {
+      this.lastUsed = performance.now();
+      this.startupMs = this.lastUsed - this.#spawnedAt;
+    }
     const pending = this.#pending;
     this.#pending = [];
     if (this.#state === 'starting') this.#state = pending.length > 0 ? 'busy' : 'idle';
@@ -222,6 +236,9 @@ export class WarmInstance {
     if (pending.length === 0) {
       if (this.#state === 'retiring') void this.stop('retired');
       else this.#becameFree();
+    } else if (this.startupMs !== null) {
+      // The start-up's length is known now: the pool re-plans whether its queue is worth another instance.
+      this.#hooks.changed(this);
     }
   }
 
@@ -243,6 +260,7 @@ export class WarmInstance {
       return;
     }
     const channel = this.#records as RecordsChannel<Job>;
+    this.inFlightSince = performance.now();
     const step = channel.begin(job, job.input);
     if (step.kind === 'more') this.#watchdog.arm();
     else this.#onStep(step);
@@ -272,6 +290,7 @@ export class WarmInstance {
         this.#protocolError(0, step.detail, null);
         return;
       case 'done':
+        this.#measure();
         this.records += step.records;
         this.documents++;
         this.#watchdog.clear();
@@ -287,6 +306,14 @@ export class WarmInstance {
       default:
         unreachable(step);
     }
+  }
+
+  /** A document was answered: its time, or for a tool without a start-up phase, the start-up's. */
+  #measure(): void {
+    const now = performance.now();
+    if (this.startupMs === null) this.startupMs = now - this.#spawnedAt;
+    else if (this.inFlightSince !== null) this.documentMs = averageMs(this.documentMs, now - this.inFlightSince);
+    this.inFlightSince = null;
   }
 
   #jsonAnswered(job: Job, result: Result<Uint8Array, WarmFailure>): void {
@@ -338,6 +365,20 @@ export class WarmInstance {
     if (this.#ready && job === null) return;
     this.#timedOut(this.#records?.record ?? 0, job);
   };
+
+  #waiting(quietMs: number): void {
+    if (this.#ending) return;
+    const startingUp = !this.#ready || this.#records?.readingPrelude === true || this.#records?.learningMarker === true;
+    this.#hooks.event({
+      kind: 'warm-waiting',
+      tool: this.spec.name,
+      pid: this.pid,
+      awaiting: startingUp ? 'start-up' : 'answer',
+      record: startingUp ? 0 : (this.#records?.record ?? 0),
+      quietMs,
+      deadlineMs: this.#deadline(),
+    });
+  }
 
   #timedOut(record: number, culprit: Job | null): void {
     const afterMs = this.#deadline();
@@ -410,6 +451,11 @@ export class WarmInstance {
   /** Work is done (or failed elsewhere); decide what the instance does next. */
   #afterWork(): void {
     this.lastUsed = performance.now();
+    // Its state may carry over into the next document: a fresh instance serves that one.
+    if (this.spec.restart === 'per-document' && this.load === 0 && (this.#state === 'busy' || this.#state === 'retiring')) {
+      void this.stop('retired');
+      return;
+    }
     switch (this.#state) {
       case 'retiring':
         if (this.load === 0) void this.stop('retired');
@@ -445,6 +491,7 @@ export class WarmInstance {
   }
 
   #takeJobs(): Job[] {
+    this.inFlightSince = null;
     const jobs = [...this.#pending];
     this.#pending = [];
     const current = this.#records?.take() ?? null;

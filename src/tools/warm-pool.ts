@@ -2,15 +2,17 @@
 //
 // Scheduling: every request waits in one queue; `#pump` (run as a microtask after any
 // change) hands each waiting document to an instance of its tool that has room, starts a
-// new instance when the tool is below `spec.instances` and the pool below `maxProcesses`,
-// and otherwise stops least-recently-used idle instances of other tools to make room.
+// new instance when the tool is below `spec.instances` and the pool below `maxProcesses`
+// and the queue is worth a start-up (warm-growth.ts), and otherwise stops least-recently-used idle instances of other tools to make room.
 // Instances report back through hooks; see warm-instance.ts for a single instance.
 
+import { performance } from 'node:perf_hooks';
 import type { Result } from '../util/result.js';
 import { err, ok, unreachable } from '../util/result.js';
 import { probeFinalNewline, type FinalNewline } from './final-newline.js';
 import { DEFAULT_SENTINEL } from './sentinel.js';
 import { chooseEvictions } from './warm-evict.js';
+import { growthDelay } from './warm-growth.js';
 import { createGroup, prepareDocument, withoutFinalNewline, type Group, type Prepared, type Waiter } from './warm-group.js';
 import type { InstanceHooks, Job } from './warm-instance.js';
 import { DEFAULT_STARTUP_MS, WarmInstance } from './warm-instance.js';
@@ -34,9 +36,14 @@ export interface WarmPoolOptions {
   logDir: string;
   /** Grace between SIGTERM and SIGKILL when stopping an instance. Default 2000. */
   killAfterMs?: number;
-  /** Instance life-cycle and failures with no document to report them on. */
+  /** Instance life-cycle, waits and failures with no document to report them on. */
   onEvent?: (event: WarmEvent) => void;
+  /** How often an instance that owes an answer and is silent says so (`warm-waiting`). Default 5000. */
+  waitReportMs?: number;
 }
+
+/** Default period of `warm-waiting` events: a silence is named within seconds, not at its deadline. */
+export const WAIT_REPORT_MS = 5000;
 
 /** How often a document may be re-run because another document killed their shared (JSON) instance. */
 const COLLATERAL_RETRIES = 3;
@@ -51,6 +58,8 @@ export class WarmPool {
   readonly #logDir: string;
   readonly #killAfterMs: number;
   readonly #onEvent: (event: WarmEvent) => void;
+  readonly #waitReportMs: number;
+  readonly #listeners = new Set<(event: WarmEvent) => void>();
   readonly #groups = new Map<string, Group>();
   /** Tool name -> key of the spec most recently passed to process() under that name. */
   readonly #current = new Map<string, string>();
@@ -61,7 +70,7 @@ export class WarmPool {
   readonly #hooks: InstanceHooks;
 
   constructor(options: WarmPoolOptions) {
-    const { maxProcesses, logDir, killAfterMs = 2000, onEvent } = options;
+    const { maxProcesses, logDir, killAfterMs = 2000, onEvent, waitReportMs = WAIT_REPORT_MS } = options;
     if (!Number.isInteger(maxProcesses) || maxProcesses < 1) {
       throw new TypeError(`WarmPool: maxProcesses is ${JSON.stringify(maxProcesses)}, expected an integer >= 1`);
     }
@@ -71,10 +80,18 @@ export class WarmPool {
     if (!(killAfterMs >= 0)) {
       throw new TypeError(`WarmPool: killAfterMs is ${JSON.stringify(killAfterMs)}, expected a number >= 0`);
     }
+    if (!(waitReportMs > 0)) {
+      throw new TypeError(`WarmPool: waitReportMs is ${JSON.stringify(waitReportMs)}, expected a number > 0`);
+    }
     this.#maxProcesses = maxProcesses;
     this.#logDir = logDir;
     this.#killAfterMs = killAfterMs;
-    this.#onEvent = onEvent ?? (() => {});
+    this.#waitReportMs = waitReportMs;
+    const own = onEvent ?? (() => {});
+    this.#onEvent = (event) => {
+      own(event);
+      for (const listener of this.#listeners) listener(event);
+    };
     this.#hooks = {
       changed: (instance) => this.#changed(instance),
       // Delivered after the transition completes, so a throwing listener cannot leave an instance half-changed.
@@ -123,6 +140,12 @@ export class WarmPool {
     if (this.#serving(group) === 0 && this.#all.size < this.#maxProcesses) this.#start(group);
   }
 
+  /** Also sends the pool's events to `listener` (a build in a daemon) until the returned function is called. */
+  listen(listener: (event: WarmEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   /** Live instances (dead ones are forgotten). */
   list(): WarmInstanceInfo[] {
     const infos: WarmInstanceInfo[] = [];
@@ -136,6 +159,7 @@ export class WarmPool {
   async close(): Promise<void> {
     this.#closed = true;
     for (const group of this.#groups.values()) {
+      clearTimeout(group.growthTimer);
       for (const waiter of group.waiting.drain()) waiter.job.reject(new Error('WarmPool closed while the document waited'));
     }
     await Promise.all([...this.#all].map((instance) => instance.stop('closed', true)));
@@ -164,6 +188,7 @@ export class WarmPool {
     const group = this.#groups.get(key);
     if (group === undefined) return;
     this.#groups.delete(key);
+    clearTimeout(group.growthTimer);
     for (const instance of group.instances) instance.retire();
     for (const { job } of group.waiting.drain()) {
       job.settle(err({ reason: 'tool-replaced', tool: group.spec.name, identity: group.spec.identity }), false);
@@ -213,6 +238,11 @@ export class WarmPool {
   }
 
   #changed(instance: WarmInstance): void {
+    const group = this.#groups.get(instance.key);
+    if (group !== undefined) {
+      if (instance.startupMs !== null) group.startupMs = instance.startupMs;
+      if (instance.documentMs !== null) group.documentMs = instance.documentMs;
+    }
     if (instance.state === 'dead') {
       this.#all.delete(instance);
       this.#groups.get(instance.key)?.instances.delete(instance);
@@ -248,28 +278,70 @@ export class WarmPool {
         }
         const instance = this.#instanceFor(group);
         if (instance === null) {
-          const serving = this.#serving(group);
-          if (serving === 0) starving++;
-          else growth += Math.max(0, Math.min(waiting.size, group.spec.instances - serving));
+          if (this.#serving(group) === 0) starving++;
+          else if (this.#mayGrow(group)) growth++;
           break;
         }
         waiting.shift();
         instance.assign(waiter.job);
       }
+      this.#spare(group);
     }
     if (starving + growth > 0) this.#evict(starving, growth);
   }
 
+  /** A tool restarted per document gets its next instance started while the current one works. */
+  #spare(group: Group): void {
+    if (group.spec.restart !== 'per-document' || this.#all.size >= this.#maxProcesses) return;
+    let serving = 0;
+    for (const instance of group.instances) {
+      if (!instance.accepting) continue;
+      if (instance.load === 0) return; // one is ready (or starting) for the next document
+      serving++;
+    }
+    if (serving > 0 && serving < group.spec.instances + 1) this.#start(group);
+  }
+
   /**
    * Where the group's next document goes: an instance with no work; else a new instance
-   * while the tool is below `instances` and the pool below `maxProcesses`; else, for a
+   * while the tool is below `instances`, the pool below `maxProcesses` and the queue worth
+   * a start-up; else, for a
    * JSON worker (which takes several requests at once), the least loaded one; else null.
    */
   #instanceFor(group: Group): WarmInstance | null {
     const free = this.#freeInstance(group);
     if (free !== null) return free;
-    if (this.#serving(group) < group.spec.instances && this.#all.size < this.#maxProcesses) return this.#start(group);
+    if (this.#all.size < this.#maxProcesses && this.#mayGrow(group)) return this.#start(group);
     return this.#leastLoadedJson(group);
+  }
+
+  /**
+   * Whether the group may start another instance: below `instances`, and for a records
+   * framing only when its queue outlasts a start-up (a JSON worker takes its queue at once).
+   * When the document in flight may make it worthwhile later, a re-plan is set for then.
+   */
+  #mayGrow(group: Group): boolean {
+    const serving = this.#serving(group);
+    if (serving >= group.spec.instances) return false;
+    if (serving === 0 || group.spec.framing.kind === 'json') return true;
+    const now = performance.now();
+    let startupMs = group.startupMs;
+    let inFlightMs: number | null = null;
+    for (const instance of group.instances) {
+      startupMs ??= instance.startupMs;
+      if (instance.inFlightSince !== null) inFlightMs = Math.max(inFlightMs ?? 0, now - instance.inFlightSince);
+    }
+    const delay = growthDelay({ startupMs, documentMs: group.documentMs, inFlightMs, waiting: group.waiting.size, serving });
+    if (delay === 0) return true;
+    if (Number.isFinite(delay) && group.growthTimer === undefined) {
+      group.growthTimer = setTimeout(() => {
+        group.growthTimer = undefined;
+        this.#schedulePump();
+      }, Math.ceil(delay));
+      // A busy instance keeps Node alive; this timer only re-plans.
+      group.growthTimer.unref();
+    }
+    return false;
   }
 
   /**
@@ -308,6 +380,7 @@ export class WarmPool {
       outputMatcher: group.outputMatcher,
       marker: group.marker,
       markerText: group.markerText ?? '',
+      waitReportMs: this.#waitReportMs,
     });
     this.#all.add(instance);
     group.instances.add(instance);

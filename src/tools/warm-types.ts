@@ -62,6 +62,8 @@ export interface WarmToolSpec {
   idleMs: number;
   /** Retry a document that crashed, timed out or broke the protocol this many times. */
   retries: number;
+  /** 'per-document': each document gets a fresh instance (started while the previous one works). */
+  restart?: 'per-document';
 }
 
 /**
@@ -140,6 +142,12 @@ export type WarmEvent =
    * An instance failed with no document to blame it on, e.g. it wrote to stdout while idle.
    * The same failure is also returned by the next `process()` call for that tool.
    */
-  | { kind: 'instance-failed'; tool: string; pid: number; failure: WarmFailure };
+  | { kind: 'instance-failed'; tool: string; pid: number; failure: WarmFailure }
+  /**
+   * Nothing has come from the instance for `quietMs` while it owes an answer: its start-up
+   * (prelude, answer to the marker) or `record` (1-based) of a document. Repeated every few
+   * seconds of silence, so a hung or block-buffering tool is named long before its deadline.
+   */
+  | { kind: 'warm-waiting'; tool: string; pid: number; awaiting: 'start-up' | 'answer'; record: number; quietMs: number; deadlineMs: number };
 
 export type StopReason = 'idle' | 'evicted' | 'retired' | 'closed' | 'failed' | 'exited';

@@ -403,7 +403,7 @@ describe('validateConfig: unknown fields', () => {
         tools: { tok: { command: ['tok'], instance: 2 } },
         rules: [{ name: 'tokenize', input: 'data/{doc}.txt', output: 'out/{doc}.tok', tool: 'tok' }],
       }),
-    ).toEqual([['tools.tok.instance', "unknown field 'instance'; expected one of command, warm, files, env, prelude, timeoutMs, startupMs, instances, idleMs, retries (did you mean 'instances'?)"]]);
+    ).toEqual([['tools.tok.instance', "unknown field 'instance'; expected one of command, warm, files, env, prelude, timeoutMs, startupMs, instances, idleMs, retries, restart (did you mean 'instances'?)"]]);
   });
 
   it('an unknown field far from every known one gets no suggestion', () => {

@@ -19,18 +19,23 @@ const pidsOf = (starts: string[]): number[] => starts.map((line) => Number(line.
 describe('spreading work', () => {
   it('starts lazily and spreads concurrent documents over up to `instances` copies', async () => {
     const pool = rig.pool();
-    const spec = rig.spec('upper_lines.py', { instances: 2 }, { DELAY_MS: '100' });
+    // Held documents outlast a start-up, so the queue is worth a second copy (warm-growth.ts).
+    const gate = join(rig.dir, 'gate');
+    const spec = rig.spec('gate.py', { instances: 2 }, { GATE_FILE: gate });
     expect(pool.list()).toEqual([]);
     expect(rig.starts()).toHaveLength(0);
-    const results = await Promise.all(['a\n', 'b\n', 'c\n', 'd\n'].map((doc) => pool.process(spec, bytes(doc))));
-    expect(results.map((result) => result.ok && text(result.value))).toEqual(['A\n', 'B\n', 'C\n', 'D\n']);
+    const pending = Promise.all(['a', 'b', 'c', 'd'].map((doc) => pool.process(spec, bytes(`WAIT\n${doc}\n`))));
+    expect(await until(() => rig.starts().length === 2, 20_000), 'two copies started').toBe(true);
+    writeFileSync(gate, '');
+    const results = await pending;
+    expect(results.map((result) => result.ok && text(result.value))).toEqual(['A', 'B', 'C', 'D'].map((doc) => `WAIT\n${doc}\n`));
     expect(rig.starts()).toHaveLength(2);
     const infos = pool.list();
     // Both copies serve; how the four split depends on which copy finished starting first.
     const served = infos.map((info) => info.documents);
     expect(served).toHaveLength(2);
     expect(served.every((n) => n >= 1) && served[0]! + served[1]! === 4).toBe(true);
-    expect(infos.every((info) => info.state === 'idle' && info.tool === 'upper_lines')).toBe(true);
+    expect(infos.every((info) => info.state === 'idle' && info.tool === 'gate')).toBe(true);
   });
 
   it('queues documents when every allowed instance is busy', async () => {
