@@ -1,13 +1,11 @@
 // `pipe why TARGET`: a dry run of the target's closure, reporting why each stale task would
 // run (input changed, tool file changed, command changed, output missing or edited, never built).
 import type { BuildEvent } from '../engine/events.js';
-import type { Tool } from '../config/validate.js';
 import { runBuild } from '../engine/scheduler.js';
-import type { Session } from '../engine/session.js';
-import { toolIdentity } from '../hash/tool-identity.js';
 import { explainUnmatched } from '../plan/explain-target.js';
 import { normalizeTarget, selectTasks } from '../plan/graph.js';
 import { relativeTo } from './build.js';
+import { coverageNote } from './identity-notes.js';
 import { processIo, type Io } from './io.js';
 import { prepare, type CommonOptions, type Prepared } from './prepare.js';
 
@@ -59,10 +57,11 @@ export async function executeWhy(p: Prepared, req: WhyRequest, io: Io): Promise<
   }
   const own = events.find((e) => e.target === task.outputs[0]);
   const note = coverageNote(session, task.rule.tool);
+  const noteLine = note === undefined ? undefined : `note: ${note}\n`;
   if (own === undefined) {
     const detail = await session.store.getDetail(task.id);
     io.out(`${target} is up to date (rule ${task.rule.name}${detail !== undefined ? `, built ${new Date(detail.builtAt).toISOString()}` : ''}): its inputs, tool and command are unchanged and its outputs are intact\n`);
-    if (note !== undefined) io.out(note);
+    if (noteLine !== undefined) io.out(noteLine);
     return 0;
   }
   io.out(`${target} is stale (rule ${task.rule.name}):\n`);
@@ -71,13 +70,6 @@ export async function executeWhy(p: Prepared, req: WhyRequest, io: Io): Promise<
     if (e.type === 'would-run') for (const r of e.reasons) io.out(`  - ${prefix}${r}\n`);
     else io.out(`  - ${prefix}cannot run: ${e.failure.reason}\n`);
   }
-  if (note !== undefined) io.out(note);
+  if (noteLine !== undefined) io.out(noteLine);
   return 0;
-}
-
-/** What the tool's identity cannot see (see wrapped-command.ts), or undefined when it sees all. */
-function coverageNote(session: Session, tool: Tool): string | undefined {
-  const id = toolIdentity(tool, session.root, session.stats);
-  if (!id.ok || id.value.uncovered.length === 0) return undefined;
-  return `note: tool ${tool.name}'s identity does not cover: ${id.value.uncovered.join('; ')} (list such files in its \`files\`)\n`;
 }

@@ -56,7 +56,15 @@ describe('wrapped tools', () => {
 };
 `;
     const q = (p = new Project({ 'pipeline.config.ts': cfg, 'data/a.txt': 'x\n', 'models/m.txt': 'M1\n', 'models/prefix.txt': 'P1\n' }));
-    expect((await q.cli(['build'])).code).toBe(0);
+    const first = await q.cli(['build']);
+    expect(first.code).toBe(0);
+    // Said once per project, on the build that first meets the tool.
+    expect(first.stderr).toMatch(/note: tool t's identity does not cover: commands named by variables/);
+    expect(first.stderr).not.toMatch(/tool u's identity/);
+    q.write('data/b.txt', 'y\n');
+    const later = await q.cli(['build']);
+    expect(later.code).toBe(0);
+    expect(later.stderr).not.toMatch(/identity does not cover/);
     expect(q.read('out/a.u')).toBe('P1\nx\n');
     q.write('models/prefix.txt', 'P2\n');
     const why = await q.cli(['why', 'out/a.u']);
