@@ -18,6 +18,7 @@ import { createReporter, type ReportMode } from '../report/reporter.js';
 import { phase } from '../report/timings.js';
 import type { WarmPool } from '../tools/warm-pool.js';
 import { missingDirMessage, missingSourceDirs } from '../watch/source-dirs.js';
+import { warnUncoveredOnce } from './identity-notes.js';
 import { processIo, type Io } from './io.js';
 import { load, planLoaded, type CommonOptions } from './prepare.js';
 
@@ -88,6 +89,7 @@ export async function executeBuild(session: Session, req: BuildRequest, io: Io, 
   }
   const summary = await runSelected(session, sel.tasks, req, onEvent, x, 0);
   if (x.signal?.aborted === true) return 130;
+  warnUncoveredOnce(session, sel.tasks, io);
   if (full) recordOutcome(session, path, summary, sel.tasks);
   return summary.ok ? 0 : 1;
 }

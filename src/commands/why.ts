@@ -5,6 +5,7 @@ import { runBuild } from '../engine/scheduler.js';
 import { explainUnmatched } from '../plan/explain-target.js';
 import { normalizeTarget, selectTasks } from '../plan/graph.js';
 import { relativeTo } from './build.js';
+import { coverageNote } from './identity-notes.js';
 import { processIo, type Io } from './io.js';
 import { prepare, type CommonOptions, type Prepared } from './prepare.js';
 
@@ -55,9 +56,12 @@ export async function executeWhy(p: Prepared, req: WhyRequest, io: Io): Promise<
     return 0;
   }
   const own = events.find((e) => e.target === task.outputs[0]);
+  const note = coverageNote(session, task.rule.tool);
+  const noteLine = note === undefined ? undefined : `note: ${note}\n`;
   if (own === undefined) {
     const detail = await session.store.getDetail(task.id);
     io.out(`${target} is up to date (rule ${task.rule.name}${detail !== undefined ? `, built ${new Date(detail.builtAt).toISOString()}` : ''}): its inputs, tool and command are unchanged and its outputs are intact\n`);
+    if (noteLine !== undefined) io.out(noteLine);
     return 0;
   }
   io.out(`${target} is stale (rule ${task.rule.name}):\n`);
@@ -66,5 +70,6 @@ export async function executeWhy(p: Prepared, req: WhyRequest, io: Io): Promise<
     if (e.type === 'would-run') for (const r of e.reasons) io.out(`  - ${prefix}${r}\n`);
     else io.out(`  - ${prefix}cannot run: ${e.failure.reason}\n`);
   }
+  if (noteLine !== undefined) io.out(noteLine);
   return 0;
 }

@@ -5,7 +5,8 @@
 // no-op build's bookkeeping. So a .ts config that evaluates to plain data is cached as JSON in
 // .pipe/config-cache.json, keyed by the stat signatures of every file it loaded (found in
 // require.cache). A config whose sources read the environment or the filesystem is
-// evaluated every time instead.
+// evaluated every time instead, and is marked `dynamic`: a daemon evaluates it again for
+// each job, in that job's client environment.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -28,6 +29,8 @@ export interface LoadedConfig {
   raw: unknown;
   /** Files the config was loaded from (itself and the modules it imports), for reloads. */
   dependencies: string[];
+  /** Its sources may evaluate differently with the same bytes (environment, files, clock). */
+  dynamic: boolean;
 }
 
 type Signature = [path: string, size: number, mtimeMs: number, ctimeMs: number, ino: number];
@@ -84,8 +87,18 @@ export async function loadConfig(file: string, pipeDir?: string): Promise<Result
   }
   const raw = typeof mod === 'object' && mod !== null && 'default' in mod ? mod.default : undefined;
   if (raw === undefined || raw === null) return err({ reason: 'config-no-default', file });
-  if (cachePath !== undefined && !/\.m?js$/.test(file)) writeCache(cachePath, file, dependencies, raw);
-  return ok({ file, raw, dependencies });
+  const dynamic = dependencies.some(readsOutsideItself);
+  if (cachePath !== undefined && !dynamic && !/\.m?js$/.test(file)) writeCache(cachePath, file, dependencies, raw);
+  return ok({ file, raw, dependencies, dynamic });
+}
+
+/** Whether a source file may evaluate differently with the same bytes (unreadable: assume so). */
+function readsOutsideItself(path: string): boolean {
+  try {
+    return DYNAMIC.test(readFileSync(path, 'utf8'));
+  } catch {
+    return true;
+  }
 }
 
 function stampOfSignature(s: Signature): FileStamp {
@@ -109,7 +122,7 @@ function readCache(cachePath: string, file: string): LoadedConfig | undefined {
     const st = statSync(dep[0], { throwIfNoEntry: false });
     if (st === undefined || !unchangedSince(stampOfSignature(dep), c.writtenAt, st)) return undefined;
   }
-  return { file, raw: c.raw, dependencies: c.deps.map((d) => d[0]) };
+  return { file, raw: c.raw, dependencies: c.deps.map((d) => d[0]), dynamic: false };
 }
 
 function writeCache(cachePath: string, file: string, dependencies: string[], raw: unknown): void {
@@ -117,7 +130,6 @@ function writeCache(cachePath: string, file: string, dependencies: string[], raw
     if (!isDeepStrictEqual(JSON.parse(JSON.stringify(raw)) as unknown, raw)) return;
     const deps: Signature[] = [];
     for (const d of dependencies) {
-      if (DYNAMIC.test(readFileSync(d, 'utf8'))) return;
       const s = signature(d);
       if (s === undefined) return;
       deps.push(s);

@@ -1,6 +1,8 @@
 // The daemon's current pipeline: loaded before a job when any file the config was loaded
 // from changed (by stat signature, or by a file event naming it), and the directories the
-// daemon must watch for that to be noticed.
+// daemon must watch for that to be noticed. A config that reads the environment (or files,
+// or the clock) is evaluated again for every job, in that job's client environment (applied
+// to process.env before `ensure`): a build through the daemon means what it means without.
 import { statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import type { Io } from '../commands/build.js';
@@ -38,7 +40,8 @@ export class PipelineLoader {
   /** The current pipeline, reloaded if its files changed; a number is the exit code of a config that does not load. */
   async ensure(io: Io): Promise<Pipeline | number> {
     const session = this.#session;
-    if (this.#ok && session.pipeline !== undefined && this.#sig === signature(session.configDependencies)) return session.pipeline;
+    const before = session.pipeline;
+    if (this.#ok && before !== undefined && !session.configDynamic && this.#sig === signature(session.configDependencies)) return before;
     const first = this.#sig === undefined && !this.#ok;
     const r = await session.loadPipeline();
     if (!r.ok) {
@@ -47,9 +50,12 @@ export class PipelineLoader {
       this.#log(`config does not load: ${r.error.reason}`);
       return fail(r.error, io);
     }
+    const wasOk = this.#ok;
     this.#ok = true;
     this.#sig = signature(session.configDependencies);
     this.#keys = new Set(session.configDependencies.map((d) => relative(this.#root, d)));
+    // Evaluated again to the same pipeline (a dynamic config, a touched file): nothing to tell.
+    if (wasOk && r.value === before) return r.value;
     if (!first) this.#log(`config reloaded from ${session.configDependencies.map((d) => relative(this.#root, d)).join(', ')}`);
     for (const l of this.#listeners) l.pipelineChanged();
     return r.value;

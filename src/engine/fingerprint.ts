@@ -1,20 +1,25 @@
-// A task's fingerprint: the substituted command line, the tool identity and the input
-// digests, in a fixed order. Equal fingerprints (and intact outputs) mean up to date; the
+// A task's fingerprint: the substituted command line, the tool identity, the settings that
+// shape its output (output-settings.ts) and the input digests, in a fixed order. Equal fingerprints (and intact outputs) mean up to date; the
 // stage key that addresses the output cache is the fingerprint's digest.
 import type { Digest } from '../hash/digest.js';
 import type { ToolIdentity } from '../hash/tool-identity.js';
 import type { Task } from '../plan/graph.js';
 import type { TaskDetail } from '../store/state-store.js';
+import { outputSettings } from './output-settings.js';
 
-const VERSION = 'docpipe-fp-1';
+// 2: output settings (warm framing, prelude) joined the key.
+const VERSION = 'docpipe-fp-2';
 
 export interface Fingerprint {
   text: string;
   command: string[];
+  /** outputSettings(tool): warm framing and prelude. */
+  settings: string;
   inputs: [string, Digest][];
 }
 
 export function fingerprint(task: Task, command: readonly string[], tool: ToolIdentity, inputs: [string, Digest][]): Fingerprint {
+  const settings = outputSettings(task.rule.tool);
   const mode = `${task.rule.stdin ? 'stdin' : 'args'}>${task.rule.stdout ? 'stdout' : 'args'}`;
   const text = [
     VERSION,
@@ -22,10 +27,11 @@ export function fingerprint(task: Task, command: readonly string[], tool: ToolId
     mode,
     command.join('\u0001'),
     tool.digest,
+    settings,
     inputs.join(';'),
     task.outputs.join(';'),
   ].join('\n');
-  return { text, command: [...command], inputs };
+  return { text, command: [...command], settings, inputs };
 }
 
 /** Placeholder digest, in dry runs, of an input an upstream task would rebuild first. */
@@ -59,6 +65,9 @@ export function explainChange(rec: TaskDetail | undefined, fp: Fingerprint, tool
     for (const k of oldParts.keys()) if (!newKeys.has(k)) reasons.push(`tool ${k.replace(':', ' ')} is no longer part of its identity`);
     if (reasons.length === 0) reasons.push('tool identity changed');
   }
+  // A record from before settings were kept: its key had another version (see VERSION).
+  if (rec.settings === undefined) reasons.push('built by an older docpipe, whose stage keys did not cover warm settings');
+  else if (rec.settings !== fp.settings) reasons.push(`warm settings changed: were ${rec.settings}, now ${fp.settings}`);
   if (JSON.stringify(rec.command) !== JSON.stringify(fp.command)) {
     reasons.push(`command line changed: was ${JSON.stringify(rec.command)}, now ${JSON.stringify(fp.command)}`);
   }

@@ -100,7 +100,7 @@ export class TaskRunner {
       const outputs = produced.map((o): [string, Digest] => [o.rel, o.digest]);
       this.#s.setRecord(t.id, {
         record: { key, outputs },
-        detail: { rule: t.rule.name, command: fp.command, tool: { digest: p.identity.digest, parts: p.identity.parts }, inputs: fp.inputs, builtAt: Date.now() },
+        detail: { rule: t.rule.name, command: fp.command, tool: { digest: p.identity.digest, parts: p.identity.parts }, settings: fp.settings, inputs: fp.inputs, builtAt: Date.now() },
       });
       // Off the critical path: dependants may start; the build awaits every save before it ends.
       if (outcome === 'built') this.#saves.push(this.#s.cache.save(key, produced).catch(() => undefined));

@@ -38,6 +38,8 @@ export class Session {
   pipeline: Pipeline | undefined;
   /** Files the config was loaded from: a daemon reloads when one changes. */
   configDependencies: string[] = [];
+  /** The config reads the environment or files (see LoadedConfig.dynamic): a daemon evaluates it per job. */
+  configDynamic = false;
   #cache: OutputCache | undefined;
   /** Records changed since the last flush (null: deleted). */
   readonly dirtyRecords = new Map<string, TaskWrite>();
@@ -77,12 +79,16 @@ export class Session {
     if (!file.ok) return file;
     const loaded = await loadConfig(file.value, this.pipeDir);
     if (!loaded.ok) return loaded;
+    this.configDependencies = loaded.value.dependencies;
+    this.configDynamic = loaded.value.dynamic;
+    const rawDigest = digestBytes(JSON.stringify(loaded.value.raw));
+    // A dynamic config evaluated again to the same data: keep the pipeline and what hangs on it.
+    if (this.pipeline !== undefined && this.pipeline.file === loaded.value.file && rawDigest === this.#rawDigest) return ok(this.pipeline);
     const v = validateConfig(loaded.value.file, loaded.value.raw);
     if (!v.ok) return err({ reason: 'invalid-config', diagnostics: v.error });
     this.pipeline = v.value;
     this.#indexGraph = undefined;
-    this.#rawDigest = digestBytes(JSON.stringify(loaded.value.raw));
-    this.configDependencies = loaded.value.dependencies;
+    this.#rawDigest = rawDigest;
     this.#cache = undefined;
     return ok(v.value);
   }

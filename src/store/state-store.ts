@@ -37,6 +37,8 @@ export interface TaskDetail {
   rule: string;
   command: string[];
   tool: { digest: string; parts: IdentityPart[] };
+  /** The output settings in the stage key (engine/output-settings.ts); absent in older records. */
+  settings?: string;
   inputs: [path: string, digest: Digest][];
   builtAt: number;
 }
