@@ -5,6 +5,7 @@
 // Loaded by the bundled run client: node:fs and node:path (node:crypto only to hash a file).
 import { closeSync, openSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
+import { stampOf, unchangedSince } from '../hash/file-stamp.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { resolveExecutable, searchedFor } from '../util/resolve-executable.js';
 import { treeFiles } from '../util/tree-files.js';
@@ -33,8 +34,6 @@ export interface RunIdentity {
 
 export type IdentityFailure = { reason: 'command-not-found'; command: string; searched: string };
 
-/** A file changed within this long of being hashed may change again unseen in the same tick (git's "racily clean"). */
-const RACY_WINDOW_MS = 20;
 /** Files hashed in one read; larger ones are read in slices. */
 const SLICE = 4 * 1024 * 1024;
 /** A directory argument is hashed file by file up to this many files; the rest count by name and stat. */
@@ -133,7 +132,7 @@ class DigestCache {
 
   async digest(path: string, st: Stats): Promise<string> {
     const e = this.#files[path];
-    if (e !== undefined && e[0] === st.size && e[1] === st.mtimeMs && e[2] === st.ctimeMs && e[3] === st.ino && st.mtimeMs < e[4] - RACY_WINDOW_MS && st.ctimeMs < e[4] - RACY_WINDOW_MS) {
+    if (e !== undefined && unchangedSince({ size: e[0], mtimeMs: e[1], ctimeMs: e[2], ino: e[3] }, e[4], stampOf(st))) {
       return e[5];
     }
     const hashedAt = Date.now();
